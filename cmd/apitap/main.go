@@ -1,0 +1,51 @@
+// Command apitap is a passive API sensor: it reads mirrored traffic, parses
+// HTTP transactions and reports what it finds.
+//
+// Usage:
+//
+//	apitap read [flags] CAPTURE...
+//	apitap version
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) == 0 {
+		usage()
+		return 2
+	}
+	switch args[0] {
+	case "read":
+		return cmdRead(args[1:], os.Stdout, os.Stderr)
+	case "version", "--version", "-version":
+		fmt.Println("apitap", version)
+		return 0
+	case "help", "-h", "--help":
+		usage()
+		return 0
+	default:
+		fmt.Fprintf(os.Stderr, "apitap: unknown command %q\n", args[0])
+		usage()
+		return 2
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: apitap COMMAND [flags]
+
+commands:
+  read [flags] CAPTURE...   parse HTTP transactions from pcap/pcapng files (optionally .gz)
+  version                   print the version
+
+Run 'apitap read -h' for the flags of read.
+`)
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apitap/apitap/sensor"
+	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/http1"
+)
+
+// cmdRead implements `apitap read`. It returns the exit status: 0 when every
+// capture was read whole, 1 when any failed (the others are still read), 2
+// on bad usage.
+func cmdRead(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("read", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	emit := fs.String("emit", "", "write records to stdout as JSON Lines: \"transactions\"")
+	var cfg sensor.Config
+	fs.IntVar(&cfg.Flow.MaxFlows, "max-flows", 0, "cap on concurrently tracked TCP connections (default 262144)")
+	fs.IntVar(&cfg.Flow.MaxPages, "max-pages", 0, "cap on reassembly pages (1900 B) buffered for out-of-order data (default 65536)")
+	fs.IntVar(&cfg.Flow.MaxPagesPerFlow, "max-pages-per-flow", 0, "cap on reassembly pages per connection (default 256)")
+	fs.DurationVar(&cfg.Flow.IdleTimeout, "idle-timeout", 0, "close connections idle that long, in packet time (default 2m)")
+	fs.IntVar(&cfg.HTTP.BodySample, "body-sample", 0, "decoded body bytes kept per message (default 65536, -1 for none)")
+	fs.IntVar(&cfg.HTTP.MaxHeaderBytes, "max-header-bytes", 0, "cap on a header block (default 65536)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: apitap read [flags] CAPTURE...\n\nReads pcap and pcapng files (gzip-compressed or not) and parses the HTTP/1.x\ntransactions in them. Without --emit it prints a summary.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	if *emit != "" && *emit != "transactions" {
+		fmt.Fprintf(stderr, "apitap read: --emit %q: want \"transactions\"\n", *emit)
+		return 2
+	}
+
+	out := bufio.NewWriterSize(stdout, 1<<16)
+	defer out.Flush()
+	var line []byte
+	onTxn := func(t *http1.Transaction) {}
+	if *emit == "transactions" {
+		onTxn = func(t *http1.Transaction) {
+			line = http1.AppendJSON(line[:0], t)
+			line = append(line, '\n')
+			out.Write(line)
+		}
+	}
+	p := sensor.New(cfg, nil, onTxn)
+	p.OnPanic = func(v any, stack []byte) {
+		fmt.Fprintf(stderr, "apitap read: internal error (contained, counted): %v\n%s", v, stack)
+	}
+
+	start := time.Now()
+	status, files := 0, 0
+	for _, name := range fs.Args() {
+		src, err := capture.OpenFile(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "apitap read: %v\n", err)
+			status = 1
+			continue
+		}
+		err = p.Run(src)
+		src.Close()
+		files++
+		if err != nil {
+			fmt.Fprintf(stderr, "apitap read: %v\n", err)
+			status = 1
+		}
+	}
+	p.Flush()
+	if *emit == "" {
+		printSummary(out, files, p, time.Since(start))
+	}
+	if err := out.Flush(); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+		fmt.Fprintf(stderr, "apitap read: %v\n", err)
+		return 1
+	}
+	return status
+}
+
+func printSummary(w io.Writer, files int, p *sensor.Pipeline, took time.Duration) {
+	s, h := p.Stats(), p.HTTPStats()
+	fmt.Fprintf(w, "captures      %d\n", files)
+	fmt.Fprintf(w, "packets       %d (%d bytes; tcp %d, udp %d, other %d)\n", s.Packets, s.Bytes, s.TCP, s.UDP, s.Other)
+	fmt.Fprintf(w, "flows         %d tcp connections (%d refused at the cap), %d gaps (%d bytes missing)\n",
+		s.Flow.Flows, s.Flow.Refused, s.Flow.Gaps, s.Flow.GapBytes)
+	fmt.Fprintf(w, "http          %d connections, %d requests, %d responses, %d datagrams, %d upgrades\n",
+		h.Connections.Load(), h.Requests.Load(), h.Responses.Load(), h.Datagrams.Load(), h.Upgrades.Load())
+	fmt.Fprintf(w, "transactions  %d\n", h.Transactions.Load())
+	var errs []string
+	for reason, n := range s.Undecodable {
+		errs = append(errs, fmt.Sprintf("%s=%d", reason, n))
+	}
+	if s.Truncated > 0 {
+		errs = append(errs, fmt.Sprintf("snaplen_truncated=%d", s.Truncated))
+	}
+	if s.Panics > 0 {
+		errs = append(errs, fmt.Sprintf("internal_error=%d", s.Panics))
+	}
+	sort.Strings(errs)
+	fmt.Fprintf(w, "packet errors %s\n", orNone(errs))
+	var an []string
+	for i, reason := range http1.AnomalyReasons() {
+		if n := h.Anomalies[i].Load(); n > 0 {
+			an = append(an, fmt.Sprintf("%s=%d", reason, n))
+		}
+	}
+	fmt.Fprintf(w, "http anomalies %s\n", orNone(an))
+	if n := h.SkippedBytes.Load(); n > 0 || h.NonHTTP.Load() > 0 {
+		fmt.Fprintf(w, "not http      %d connections left alone, %d bytes skipped resynchronising\n", h.NonHTTP.Load(), n)
+	}
+	fmt.Fprintf(w, "took          %s\n", took.Round(time.Millisecond))
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, " ")
+}

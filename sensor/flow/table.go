@@ -1,0 +1,285 @@
+package flow
+
+import (
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/reassembly"
+
+	"github.com/apitap/apitap/sensor/decap"
+)
+
+// Meta answers questions about the packets behind a Handler's bytes.
+type Meta interface {
+	// Packet returns the capture time and the acknowledgement number of the
+	// packet that carried the byte at TCP sequence number seq. ok is false
+	// when that packet is no longer remembered; ts is then the time of the
+	// packet being processed.
+	Packet(seq uint32) (ts time.Time, ack uint32, ok bool)
+}
+
+// Handler consumes one connection's reassembled bytes. Its methods are called
+// from the goroutine that feeds the Table, in stream order per direction.
+type Handler interface {
+	// Data delivers in-order bytes of one direction; seq is the TCP
+	// sequence number of data[0]. Returning false tells the Table the
+	// connection is of no further interest: its packets are then ignored.
+	Data(dir Dir, seq uint32, data []byte, m Meta) bool
+	// Gap reports n bytes of dir that were never captured and come
+	// before the next Data.
+	Gap(dir Dir, n int)
+	// End reports that dir was closed by FIN or RST.
+	End(dir Dir)
+	// Close is the last call: the connection ended or went idle.
+	Close()
+}
+
+// Config bounds a Table. The zero value gives the defaults noted per field.
+type Config struct {
+	// MaxFlows caps live connections; packets opening more are dropped and
+	// counted as refused. Default 262144.
+	MaxFlows int
+	// MaxPages caps the reassembly pages (1900 bytes each) buffered for
+	// out-of-order data over all connections. Default 65536 (about 120 MiB).
+	MaxPages int
+	// MaxPagesPerFlow caps pages buffered for one connection; past it the
+	// oldest missing bytes are given up as a gap. Default 256 (about 480 KiB).
+	MaxPagesPerFlow int
+	// GapTimeout is how long, in packet time, missing bytes are waited for
+	// before they are skipped as a gap. Default 2s.
+	GapTimeout time.Duration
+	// IdleTimeout closes connections without packets for that long, in
+	// packet time. Default 2m.
+	IdleTimeout time.Duration
+	// SweepInterval is the packet-time period of the flush sweep. Default 1s.
+	SweepInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.MaxFlows, 1<<18)
+	def(&c.MaxPages, 1<<16)
+	def(&c.MaxPagesPerFlow, 256)
+	defd(&c.GapTimeout, 2*time.Second)
+	defd(&c.IdleTimeout, 2*time.Minute)
+	defd(&c.SweepInterval, time.Second)
+	return c
+}
+
+// Stats counts what a Table saw. Read it only from the feeding goroutine or
+// after it stopped; metrics export copies.
+type Stats struct {
+	Packets       uint64 // TCP packets given to the Table
+	Flows         uint64 // connections opened
+	Refused       uint64 // packets of new connections refused at MaxFlows
+	Active        int    // connections open now
+	Gaps          uint64 // gaps delivered to handlers
+	GapBytes      uint64 // bytes never captured
+	Ignored       uint64 // packets of connections their handler gave up on
+	PressureFlush uint64 // sweeps forced by MaxFlows
+}
+
+// Table reassembles TCP connections. It is not safe for concurrent use.
+type Table struct {
+	cfg        Config
+	newHandler func(Key) Handler
+	asm        *reassembly.Assembler
+	ctx        context
+	cur        Key
+	now        time.Time
+	lastSweep  time.Time
+	lastForced time.Time
+	stats      Stats
+}
+
+// NewTable returns a Table that opens a Handler for every new connection.
+func NewTable(cfg Config, newHandler func(Key) Handler) *Table {
+	cfg = cfg.withDefaults()
+	t := &Table{cfg: cfg, newHandler: newHandler}
+	pool := reassembly.NewStreamPool((*factory)(t))
+	t.asm = reassembly.NewAssembler(pool)
+	t.asm.MaxBufferedPagesTotal = cfg.MaxPages
+	t.asm.MaxBufferedPagesPerConnection = cfg.MaxPagesPerFlow
+	return t
+}
+
+// context hands the packet's CaptureInfo to the assembler. One value is
+// reused for every packet: the Table records per-packet times itself (see
+// segRing), so nothing depends on the context a queued page kept.
+type context struct{ ci gopacket.CaptureInfo }
+
+func (c *context) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+
+// Packet feeds one decoded TCP packet. Packets of other transports are
+// ignored.
+func (t *Table) Packet(p *decap.Packet, ci gopacket.CaptureInfo) {
+	if p.Transport != decap.TransportTCP || p.TCP == nil {
+		return
+	}
+	t.stats.Packets++
+	ts := ci.Timestamp
+	if ts.After(t.now) {
+		t.now = ts
+	}
+	if t.lastSweep.IsZero() {
+		t.lastSweep = t.now
+	} else if t.now.Sub(t.lastSweep) >= t.cfg.SweepInterval {
+		t.sweep(t.cfg.IdleTimeout)
+	}
+	if t.stats.Active >= t.cfg.MaxFlows && t.now.Sub(t.lastForced) >= t.cfg.SweepInterval {
+		// Under a flood of connections, close idle ones sooner rather
+		// than refuse every newcomer.
+		t.lastForced = t.now
+		t.stats.PressureFlush++
+		t.sweep(t.cfg.IdleTimeout / 16)
+	}
+	src, dst := AddrFromPacket(p)
+	t.cur = Key{A: src, B: dst, Tunnel: p.Tunnel}
+	typ := gopacket.EndpointType(1<<62 | int64(p.Tunnel.Pack())<<1)
+	n := 4
+	if p.IPv6 {
+		typ |= 1
+		n = 16
+	}
+	netFlow := gopacket.NewFlow(typ, p.Src[:n], p.Dst[:n])
+	t.ctx.ci = ci
+	p.TCP.Payload = p.Payload
+	t.asm.AssembleWithContext(netFlow, p.TCP, &t.ctx)
+}
+
+func (t *Table) sweep(idle time.Duration) {
+	t.lastSweep = t.now
+	t.asm.FlushWithOptions(reassembly.FlushOptions{
+		T:  t.now.Add(-t.cfg.GapTimeout),
+		TC: t.now.Add(-idle),
+	})
+}
+
+// FlushAll delivers everything buffered and closes every connection, as at
+// the end of a capture.
+func (t *Table) FlushAll() { t.asm.FlushAll() }
+
+// Stats returns the counters so far.
+func (t *Table) Stats() Stats { return t.stats }
+
+type factory Table
+
+func (f *factory) New(_, _ gopacket.Flow, _ *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
+	t := (*Table)(f)
+	if t.stats.Active >= t.cfg.MaxFlows {
+		t.stats.Refused++
+		return nil
+	}
+	t.stats.Active++
+	t.stats.Flows++
+	return &stream{t: t, h: t.newHandler(t.cur)}
+}
+
+// stream adapts one connection to reassembly.Stream.
+type stream struct {
+	t       *Table
+	h       Handler
+	next    [2]uint32 // sequence number of the next byte to deliver
+	started [2]bool
+	ring    [2]segRing
+	done    bool
+}
+
+func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+	if s.done {
+		s.t.stats.Ignored++
+		return false
+	}
+	d := dirOf(dir)
+	// A connection whose handshake was not captured starts where we join.
+	*start = true
+	if !s.started[d] && nextSeq == -1 {
+		s.started[d] = true
+		s.next[d] = tcp.Seq
+		if tcp.SYN {
+			s.next[d]++
+		}
+	}
+	if n := len(tcp.Payload); n > 0 {
+		s.ring[d].add(tcp.Seq, uint32(n), tcp.Ack, tcp.ACK, ci.Timestamp)
+	}
+	return true
+}
+
+func (s *stream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.AssemblerContext) {
+	dir, _, end, skip := sg.Info()
+	d := dirOf(dir)
+	if skip > 0 {
+		s.t.stats.Gaps++
+		s.t.stats.GapBytes += uint64(skip)
+		s.next[d] += uint32(skip)
+		if !s.done {
+			s.h.Gap(d, skip)
+		}
+	}
+	if n, _ := sg.Lengths(); n > 0 {
+		if !s.done && !s.h.Data(d, s.next[d], sg.Fetch(n), &s.ring[d]) {
+			s.done = true
+		}
+		s.next[d] += uint32(n)
+	}
+	if end && !s.done {
+		s.h.End(d)
+	}
+}
+
+func (s *stream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
+	s.t.stats.Active--
+	s.h.Close()
+	return true
+}
+
+func dirOf(d reassembly.TCPFlowDirection) Dir {
+	if d == reassembly.TCPDirClientToServer {
+		return DirAB
+	}
+	return DirBA
+}
+
+// segRing remembers the last few data segments of one direction, so the
+// time and acknowledgement number behind any recent byte can be found
+// without keeping a context per packet.
+type segRing struct {
+	seg  [16]segment
+	next uint8
+	now  time.Time
+}
+
+type segment struct {
+	seq, end, ack uint32
+	ts            int64 // unix nanoseconds
+	ackOK         bool
+}
+
+func (r *segRing) add(seq, n, ack uint32, ackOK bool, ts time.Time) {
+	r.seg[r.next%16] = segment{seq: seq, end: seq + n, ack: ack, ts: ts.UnixNano(), ackOK: ackOK}
+	r.next++
+	r.now = ts
+}
+
+// Packet implements Meta.
+func (r *segRing) Packet(seq uint32) (time.Time, uint32, bool) {
+	// Oldest first: a retransmission's first copy is the one the peer saw.
+	for i := uint8(16); i >= 1; i-- {
+		s := &r.seg[(r.next-i)%16]
+		if s.end != s.seq && seq-s.seq < s.end-s.seq { // wrap-safe seq in [seq, end)
+			return time.Unix(0, s.ts), s.ack, s.ackOK
+		}
+	}
+	return r.now, 0, false
+}

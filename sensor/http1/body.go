@@ -1,0 +1,173 @@
+package http1
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"io"
+
+	"github.com/andybalholm/brotli"
+)
+
+// decoders are reused across messages: a gzip or brotli reader costs tens
+// of kilobytes to set up.
+type decoders struct {
+	gz  *gzip.Reader
+	fl  io.ReadCloser
+	zl  io.ReadCloser
+	br  *brotli.Reader
+	src bytes.Reader
+	a   []byte
+	b   []byte
+}
+
+// fill stores the body sample: raw, or decoded through every
+// Content-Encoding in reverse order of application, limited to limit bytes.
+func (d *decoders) fill(body *Body, raw []byte, limit int, an *Anomaly) {
+	body.Truncated = int64(len(raw)) < body.Len
+	if len(raw) == 0 || limit <= 0 {
+		return
+	}
+	codings := codingList(body.Encoding)
+	if len(codings) == 0 {
+		body.Sample = bytes.Clone(raw)
+		return
+	}
+	cur := raw
+	for i := len(codings) - 1; i >= 0; i-- {
+		out, full, err := d.decode(codings[i], cur, limit)
+		if err != nil {
+			*an |= AnomalyBodyDecode
+			body.Sample = bytes.Clone(raw)
+			return
+		}
+		if !full {
+			body.Truncated = true
+		}
+		cur = out
+	}
+	body.Sample = bytes.Clone(cur)
+}
+
+// codingList splits a Content-Encoding value, dropping identity.
+func codingList(v string) []string {
+	var out []string
+	for len(v) > 0 {
+		var t string
+		if i := indexByteString(v, ','); i >= 0 {
+			t, v = v[:i], v[i+1:]
+		} else {
+			t, v = v, ""
+		}
+		t = string(trimOWS([]byte(t)))
+		if t != "" && !asciiEqualFold([]byte(t), "identity") {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func indexByteString(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// decode undoes one coding. full is false when the output hit the limit.
+// A truncated input (the sample was cut) is not an error.
+func (d *decoders) decode(coding string, in []byte, limit int) (out []byte, full bool, err error) {
+	d.src.Reset(in)
+	var r io.Reader
+	switch lc := string(bytes.ToLower([]byte(coding))); lc {
+	case "gzip", "x-gzip":
+		if d.gz == nil {
+			d.gz = new(gzip.Reader)
+		}
+		if err := d.gz.Reset(&d.src); err != nil {
+			return nil, false, err
+		}
+		r = d.gz
+	case "deflate":
+		// Servers disagree on whether deflate has a zlib header (RFC 9110
+		// says it does); look before choosing.
+		if isZlib(in) {
+			if d.zl == nil {
+				zr, err := zlib.NewReader(&d.src)
+				if err != nil {
+					return nil, false, err
+				}
+				d.zl = zr
+			} else if err := d.zl.(zlib.Resetter).Reset(&d.src, nil); err != nil {
+				return nil, false, err
+			}
+			r = d.zl
+		} else {
+			if d.fl == nil {
+				d.fl = flate.NewReader(&d.src)
+			} else if err := d.fl.(flate.Resetter).Reset(&d.src, nil); err != nil {
+				return nil, false, err
+			}
+			r = d.fl
+		}
+	case "br":
+		if d.br == nil {
+			d.br = brotli.NewReader(&d.src)
+		} else if err := d.br.Reset(&d.src); err != nil {
+			return nil, false, err
+		}
+		r = d.br
+	default:
+		return nil, false, errUnknownCoding
+	}
+	// Two scratch buffers take turns, so stacked codings never read and
+	// write the same one.
+	dst := &d.a
+	if sameArray(in, d.a) {
+		dst = &d.b
+	}
+	buf := *dst
+	if cap(buf) < limit+1 {
+		buf = make([]byte, limit+1)
+	}
+	buf = buf[:limit+1]
+	n, err := io.ReadFull(r, buf)
+	*dst = buf
+	buf = buf[:min(n, limit)]
+	switch err {
+	case nil:
+		return buf, false, nil // more than limit bytes
+	case io.EOF, io.ErrUnexpectedEOF:
+		if n == 0 && len(in) > 0 {
+			// Nothing came out: the data was not in that coding.
+			return nil, false, errBadCoding
+		}
+		return buf, true, nil
+	default:
+		if n > 0 {
+			// Output up to a cut in the sample is still worth keeping.
+			return buf, false, nil
+		}
+		return nil, false, err
+	}
+}
+
+func isZlib(b []byte) bool {
+	return len(b) >= 2 && b[0]&0x0f == 8 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0
+}
+
+type codingError string
+
+func (e codingError) Error() string { return string(e) }
+
+const (
+	errUnknownCoding = codingError("unknown content coding")
+	errBadCoding     = codingError("body is not in its declared coding")
+)
+
+func sameArray(x, y []byte) bool {
+	return cap(x) > 0 && cap(y) > 0 && &x[:1][0] == &y[:1][0]
+}

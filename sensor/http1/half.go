@@ -1,0 +1,793 @@
+package http1
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/apitap/apitap/sensor/flow"
+)
+
+// state of one direction's parser.
+type state uint8
+
+const (
+	stIdle   state = iota // between messages: a start line is expected
+	stHeader              // reading a header block
+	stBody                // reading a body
+	stResync              // lost: looking for the next start line
+	stTunnel              // the connection switched protocols: ignore the rest
+	stDead                // the direction ended
+)
+
+type bodyMode uint8
+
+const (
+	bodyLength bodyMode = iota
+	bodyChunked
+	bodyClose
+)
+
+type chunkState uint8
+
+const (
+	csSize chunkState = iota
+	csExt
+	csSizeLF
+	csData
+	csDataCR
+	csDataLF
+	csTrailer
+	csTrailerCR
+	csTrailerLine
+)
+
+// half parses one direction of a connection.
+type half struct {
+	c    *Conn
+	dir  flow.Dir
+	role role
+	st   state
+
+	// Header block being read: buf holds it only when it spans calls.
+	buf       []byte
+	scan      int  // index of the last '\n' examined in the block
+	firstLine bool // the start line was complete and valid
+
+	// Message being read.
+	txn       *Transaction
+	msg       *Message
+	start     uint32 // sequence number of its first byte
+	mode      bodyMode
+	remaining int64 // body or chunk bytes still expected
+	cs        chunkState
+	csDigits  int
+	csLine    int    // bytes in the current chunk-size, extension or trailer line
+	raw       []byte // body sample before content decoding, reused
+	noSample  bool   // a gap broke the sample: keep what we have
+	lastSeq   uint32 // sequence number of the last byte of the message so far
+
+	// Resynchronisation.
+	atLineStart bool
+	skipped     int64 // bytes skipped since the last message
+	messages    int   // messages parsed in this direction
+
+	sawGap bool // a gap since the last response began (response side)
+	ended  bool
+
+	seq  uint32 // sequence number of the next byte
+	meta flow.Meta
+}
+
+func (h *half) init(c *Conn, d flow.Dir) {
+	h.c, h.dir = c, d
+}
+
+func (h *half) cfg() *Config { return &h.c.p.cfg }
+
+// data consumes in-order bytes; seq is the sequence number of b[0].
+func (h *half) data(seq uint32, b []byte, m flow.Meta) {
+	h.seq, h.meta = seq, m
+	stalls := 0
+	for len(b) > 0 {
+		var n int
+		switch h.st {
+		case stIdle:
+			n = h.idle(b)
+		case stHeader:
+			n = h.header(b)
+		case stBody:
+			n = h.body(b)
+		case stResync:
+			n = h.resync(b)
+		default:
+			n = len(b)
+		}
+		if n == 0 {
+			// States may hand over without consuming; three in a row
+			// would be a bug, and a bug must not become a hang.
+			if stalls++; stalls > 3 {
+				h.toResync(false)
+				n = 1
+			}
+		} else {
+			stalls = 0
+		}
+		b = b[n:]
+		h.seq += uint32(n)
+	}
+}
+
+func (h *half) toResync(atLineStart bool) {
+	if h.st != stResync {
+		h.c.p.stats.Resyncs.Add(1)
+	}
+	h.st = stResync
+	h.atLineStart = atLineStart
+	h.buf = h.buf[:0]
+}
+
+func (h *half) packet(seq uint32) (time.Time, uint32, bool) {
+	if h.meta == nil {
+		return time.Time{}, 0, false
+	}
+	return h.meta.Packet(seq)
+}
+
+func (h *half) idle(b []byte) int {
+	i := 0
+	for i < len(b) && (b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	if i > 0 {
+		return i
+	}
+	if h.role != roleRequest && h.c.awaits09(h) && !bytes.HasPrefix(b, []byte("HTTP/")[:min(5, len(b))]) {
+		h.begin()
+		h.response09()
+		return 0
+	}
+	if h.role != roleResponse && bytes.HasPrefix(b, []byte("PRI * HTTP/2.0")[:min(14, len(b))]) && len(b) >= 14 {
+		// HTTP/2 with prior knowledge: not ours.
+		h.c.switchProtocols()
+		return len(b)
+	}
+	if startVerdict(b, h.role) == notStart {
+		h.toResync(false)
+		return 0
+	}
+	h.begin()
+	h.st = stHeader
+	return 0
+}
+
+func (h *half) begin() {
+	h.start = h.seq
+	h.buf = h.buf[:0]
+	h.scan = 0
+	h.firstLine = false
+}
+
+// header reads the header block. It works on b directly when the block is
+// whole in it, and copies into h.buf only when it spans calls.
+func (h *half) header(b []byte) int {
+	max := h.cfg().MaxHeaderBytes
+	old := len(h.buf)
+	w := b
+	if old > 0 {
+		take := min(len(b), max-old)
+		h.buf = append(h.buf, b[:take]...)
+		w = h.buf
+	}
+	if !h.firstLine {
+		i := bytes.IndexByte(w, '\n')
+		if i < 0 {
+			return h.stash(b, old, w)
+		}
+		if startVerdict(w[:i+1], h.role) != isStart {
+			// Looked like a start line, was not: skip that line.
+			h.skip(int64(i + 1))
+			h.buf = h.buf[:0]
+			h.toResync(true)
+			return i + 1 - old
+		}
+		h.firstLine = true
+		if h.is09(w, i) {
+			h.lastSeq = h.seq + uint32(i-old)
+			h.complete(w[:i+1], w[i+1:i+1])
+			h.buf = h.buf[:0]
+			return i + 1 - old
+		}
+		h.scan = i
+	}
+	end, resume := findBlockEnd(w, h.scan)
+	if end < 0 {
+		h.scan = resume
+		return h.stash(b, old, w)
+	}
+	first := bytes.IndexByte(w, '\n')
+	h.lastSeq = h.seq + uint32(end-old) - 1
+	h.complete(w[:first+1], w[first+1:end])
+	h.buf = h.buf[:0]
+	return end - old
+}
+
+// stash keeps an incomplete header block for the next call.
+func (h *half) stash(b []byte, old int, w []byte) int {
+	max := h.cfg().MaxHeaderBytes
+	if old == 0 {
+		if len(b) >= max {
+			return h.tooLarge(b[:max])
+		}
+		h.buf = append(h.buf[:0], b...)
+		return len(b)
+	}
+	if len(w) >= max {
+		return h.tooLarge(w) - old
+	}
+	return len(w) - old
+}
+
+// tooLarge ends a header block that outgrew MaxHeaderBytes: what was read
+// becomes a partial message, and parsing resumes at the next start line.
+func (h *half) tooLarge(w []byte) int {
+	if h.firstLine {
+		first := bytes.IndexByte(w, '\n')
+		last := bytes.LastIndexByte(w, '\n')
+		h.completePartial(w[:first+1], w[first+1:last+1], AnomalyHeaderTooLarge)
+	} else {
+		h.skip(int64(len(w)))
+	}
+	h.toResync(false)
+	h.buf = h.buf[:0]
+	return len(w)
+}
+
+func (h *half) skip(n int64) {
+	h.skipped += n
+	h.c.p.stats.SkippedBytes.Add(uint64(n))
+}
+
+// findBlockEnd looks for the empty line that ends a header block. from is
+// the index of a '\n' already known to end a line. It returns the index just
+// past the empty line, or -1 and the index to resume from.
+func findBlockEnd(w []byte, from int) (end, resume int) {
+	i := from
+	for {
+		j := i + 1
+		if j < len(w) && w[j] == '\r' {
+			j++
+		}
+		if j >= len(w) {
+			return -1, i
+		}
+		if w[j] == '\n' {
+			return j + 1, 0
+		}
+		k := bytes.IndexByte(w[j:], '\n')
+		if k < 0 {
+			return -1, i
+		}
+		i = j + k
+	}
+}
+
+// is09 tells an HTTP/0.9 request ("GET /path" alone) from a request line
+// that merely lacks its version and is followed by header fields. A 0.9
+// client sends the line and waits, so the line ends what was delivered.
+func (h *half) is09(w []byte, lf int) bool {
+	rl, ok := parseRequestLine(trimCR(w[:lf]))
+	if !ok || !rl.noVersion || string(rl.method) != "GET" || len(rl.target) == 0 {
+		return false
+	}
+	return lf+1 == len(w)
+}
+
+func (h *half) complete(first, fields []byte) { h.head(first, fields, 0) }
+
+func (h *half) completePartial(first, fields []byte, a Anomaly) { h.head(first, fields, a) }
+
+// head interprets a complete (or, with partial set, cut) header block.
+func (h *half) head(first, fields []byte, partial Anomaly) {
+	line := trimCR(bytes.TrimSuffix(first, []byte{'\n'}))
+	var hi headInfo
+	hi.parse(fields, h.cfg().MaxHeaders)
+	hi.anomalies |= partial
+	if len(first) > 1 && first[len(first)-2] != '\r' {
+		hi.anomalies |= AnomalyBareLF
+	}
+	if h.role != roleRequest {
+		if proto, status, ok := parseStatusLine(line); ok {
+			h.setRole(roleResponse)
+			h.responseHead(proto, status, fields, &hi, partial != 0)
+			return
+		}
+	}
+	rl, ok := parseRequestLine(line)
+	if !ok || h.role == roleResponse {
+		h.toResync(true)
+		return
+	}
+	h.setRole(roleRequest)
+	h.requestHead(&rl, len(fields) == 0 && len(first) > 0, fields, &hi, partial != 0)
+}
+
+func (h *half) setRole(r role) {
+	if h.role == roleUnknown {
+		h.role = r
+		if o := &h.c.half[h.dir^1]; o.role == roleUnknown {
+			o.role = roleRequest + roleResponse - r
+		}
+	}
+}
+
+func (h *half) fillMessage(m *Message, proto, fields []byte, hi *headInfo) {
+	in := &h.c.p.intern
+	m.seen = true
+	m.seq = h.start
+	m.Start, m.ack, m.ackOK = h.packet(h.start)
+	m.End = m.Start
+	m.Proto = in.get(proto)
+	if len(fields) > 0 {
+		m.Header = Header(bytes.Clone(fields))
+	}
+	m.Anomalies |= hi.anomalies
+	if len(hi.encoding) > 0 {
+		m.Body.Encoding = in.get(hi.encoding)
+	}
+}
+
+func (h *half) requestHead(rl *requestLine, lineOnly bool, fields []byte, hi *headInfo, partial bool) {
+	in := &h.c.p.intern
+	t := &Transaction{}
+	r := &t.Request
+	proto := rl.proto
+	if rl.noVersion && lineOnly && string(rl.method) == "GET" {
+		proto = []byte("HTTP/0.9")
+	}
+	h.fillMessage(&r.Message, proto, fields, hi)
+	r.Method = in.get(rl.method)
+	r.Target = string(rl.target)
+	if len(hi.host) > 0 {
+		r.Host = in.get(hi.host)
+	}
+	switch {
+	case r.Proto == "HTTP/0.9":
+		r.Anomalies |= AnomalyHTTP09
+	case rl.noVersion || rl.badVersion:
+		r.Anomalies |= AnomalyBadRequestLine
+	}
+	t = h.c.addRequest(h, t)
+	h.txn, h.msg = t, &t.Request.Message
+	h.c.p.stats.Requests.Add(1)
+	switch {
+	case partial:
+		h.finish()
+		return
+	case hi.chunked:
+		h.startBody(bodyChunked, 0)
+	case hi.teBad:
+		h.msg.Anomalies |= AnomalyBadTransferEncoding
+		h.finish()
+	case hi.hasCL && hi.cl > 0:
+		h.startBody(bodyLength, hi.cl)
+	default:
+		h.finish()
+	}
+}
+
+func (h *half) responseHead(proto []byte, status int, fields []byte, hi *headInfo, partial bool) {
+	if status < 200 && status != 101 {
+		// Interim response: note it on the request it precedes.
+		if t := h.c.front(); t != nil {
+			t.Response.Interim = status
+		}
+		h.st = stIdle
+		h.messages++
+		h.skipped = 0
+		return
+	}
+	t := h.c.matchResponse(h)
+	h.txn, h.msg = t, &t.Response.Message
+	r := &t.Response
+	h.fillMessage(&r.Message, proto, fields, hi)
+	r.Status = status
+	h.c.p.stats.Responses.Add(1)
+	method := t.Request.Method
+	switch {
+	case partial:
+		h.finish()
+	case status == 101 || method == "CONNECT" && status < 300:
+		h.finish()
+		h.c.switchProtocols()
+	case method == "HEAD" || status == 204 || status == 304:
+		h.finish()
+	case hi.chunked:
+		h.startBody(bodyChunked, 0)
+	case hi.teBad:
+		h.msg.Anomalies |= AnomalyBadTransferEncoding
+		h.startBody(bodyClose, 0)
+	case hi.hasCL:
+		if hi.cl == 0 {
+			h.finish()
+		} else {
+			h.startBody(bodyLength, hi.cl)
+		}
+	default:
+		h.startBody(bodyClose, 0)
+	}
+}
+
+// response09 starts an HTTP/0.9 response: no status line, no headers, the
+// body runs to the end of the connection.
+func (h *half) response09() {
+	h.setRole(roleResponse)
+	t := h.c.matchResponse(h)
+	h.txn, h.msg = t, &t.Response.Message
+	h.fillMessage(h.msg, []byte("HTTP/0.9"), nil, &headInfo{})
+	h.msg.Anomalies |= AnomalyHTTP09
+	h.c.p.stats.Responses.Add(1)
+	h.startBody(bodyClose, 0)
+}
+
+func (h *half) startBody(m bodyMode, n int64) {
+	h.st = stBody
+	h.mode = m
+	h.remaining = n
+	h.cs = csSize
+	h.csDigits, h.csLine = 0, 0
+	h.raw = h.raw[:0]
+	h.noSample = false
+	h.lastSeq = h.seq
+}
+
+func (h *half) body(b []byte) int {
+	switch h.mode {
+	case bodyLength:
+		n := int(min(int64(len(b)), h.remaining))
+		h.consume(b[:n])
+		h.remaining -= int64(n)
+		if h.remaining == 0 {
+			h.finish()
+		}
+		return n
+	case bodyClose:
+		h.consume(b)
+		return len(b)
+	default:
+		return h.chunked(b)
+	}
+}
+
+// consume counts body bytes and samples them.
+func (h *half) consume(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	h.msg.Body.Len += int64(len(b))
+	h.lastSeq = h.seq + uint32(len(b)) - 1
+	if room := h.cfg().BodySample - len(h.raw); room > 0 && !h.noSample {
+		h.raw = append(h.raw, b[:min(room, len(b))]...)
+	}
+}
+
+const maxChunkLine = 4096
+
+func (h *half) chunked(b []byte) int {
+	i := 0
+	for i < len(b) {
+		switch h.cs {
+		case csSize:
+			c := b[i]
+			switch {
+			case isHex(c):
+				if h.csDigits >= 12 { // > 2^48: no real chunk is that big
+					return i + h.abort(AnomalyChunkOverflow)
+				}
+				h.remaining = h.remaining<<4 | int64(unhex(c))
+				h.csDigits++
+			case c == ';' || c == ' ' || c == '\t':
+				h.cs = csExt
+			case c == '\r':
+				h.cs = csSizeLF
+			case c == '\n':
+				if !h.endSizeLine() {
+					return i + h.abort(AnomalyBadChunk)
+				}
+			default:
+				return i + h.abort(AnomalyBadChunk)
+			}
+			i++
+		case csExt:
+			j := bytes.IndexByte(b[i:], '\n')
+			if j < 0 {
+				h.csLine += len(b) - i
+				if h.csLine > maxChunkLine {
+					return len(b) + h.abort(AnomalyBadChunk)
+				}
+				return len(b)
+			}
+			i += j + 1
+			if !h.endSizeLine() {
+				return i + h.abort(AnomalyBadChunk)
+			}
+		case csSizeLF:
+			if b[i] != '\n' || !h.endSizeLine() {
+				return i + h.abort(AnomalyBadChunk)
+			}
+			i++
+		case csData:
+			n := int(min(int64(len(b)-i), h.remaining))
+			h.seq += uint32(i) // consume computes lastSeq from h.seq
+			h.consume(b[i : i+n])
+			h.seq -= uint32(i)
+			h.remaining -= int64(n)
+			i += n
+			if h.remaining == 0 {
+				h.cs = csDataCR
+			}
+		case csDataCR:
+			switch b[i] {
+			case '\r':
+				h.cs = csDataLF
+			case '\n':
+				h.cs, h.csDigits, h.csLine = csSize, 0, 0
+			default:
+				return i + h.abort(AnomalyBadChunk)
+			}
+			i++
+		case csDataLF:
+			if b[i] != '\n' {
+				return i + h.abort(AnomalyBadChunk)
+			}
+			h.cs, h.csDigits, h.csLine = csSize, 0, 0
+			i++
+		case csTrailer:
+			switch b[i] {
+			case '\r':
+				h.cs = csTrailerCR
+				i++
+			case '\n':
+				i++
+				h.lastSeq = h.seq + uint32(i) - 1
+				h.finish()
+				return i
+			default:
+				h.cs, h.csLine = csTrailerLine, 0
+			}
+		case csTrailerCR:
+			if b[i] == '\n' {
+				i++
+			}
+			h.lastSeq = h.seq + uint32(i) - 1
+			h.finish()
+			return i
+		case csTrailerLine:
+			j := bytes.IndexByte(b[i:], '\n')
+			if j < 0 {
+				h.csLine += len(b) - i
+				if h.csLine > maxChunkLine {
+					return len(b) + h.abort(AnomalyBadChunk)
+				}
+				return len(b)
+			}
+			i += j + 1
+			h.cs = csTrailer
+		}
+	}
+	return i
+}
+
+// endSizeLine acts on a complete chunk-size line.
+func (h *half) endSizeLine() bool {
+	if h.csDigits == 0 {
+		return false
+	}
+	h.csLine = 0
+	if h.remaining == 0 {
+		h.cs = csTrailer
+	} else {
+		h.cs = csData
+	}
+	return true
+}
+
+// abort ends the current message on broken framing and resynchronises. It
+// returns 0 so callers can write "return i + h.abort(...)".
+func (h *half) abort(a Anomaly) int {
+	h.msg.Anomalies |= a
+	h.finish()
+	h.toResync(false)
+	return 0
+}
+
+func isHex(c byte) bool { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
+
+func unhex(c byte) byte {
+	if isDigit(c) {
+		return c - '0'
+	}
+	return c|0x20 - 'a' + 10
+}
+
+// finish completes the current message.
+func (h *half) finish() {
+	m, t := h.msg, h.txn
+	if m == nil {
+		return
+	}
+	if ts, _, _ := h.packet(h.lastSeq); !ts.IsZero() {
+		m.End = ts
+	}
+	if h.st == stBody || m.Body.Len > 0 {
+		h.c.p.dec.fill(&m.Body, h.raw, h.cfg().BodySample, &m.Anomalies)
+	}
+	h.msg, h.txn = nil, nil
+	h.messages++
+	h.skipped = 0
+	if h.st != stTunnel {
+		h.st = stIdle
+	}
+	if m == &t.Request.Message {
+		t.st.reqDone = true
+	} else {
+		t.st.respDone = true
+	}
+	h.c.progress()
+}
+
+// gap handles n bytes that were never captured.
+func (h *half) gap(n int) {
+	h.sawGap = true
+	switch h.st {
+	case stBody:
+		if h.msg == nil {
+			h.toResync(true)
+			return
+		}
+		if h.spanGap(int64(n)) {
+			return
+		}
+		h.msg.Anomalies |= AnomalyGap
+		h.finish()
+		h.toResync(true)
+	case stHeader:
+		if h.firstLine && len(h.buf) > 0 {
+			first := bytes.IndexByte(h.buf, '\n')
+			last := bytes.LastIndexByte(h.buf, '\n')
+			h.completePartial(h.buf[:first+1], h.buf[first+1:last+1], AnomalyGap)
+		}
+		h.toResync(true)
+	case stIdle, stResync:
+		h.toResync(true)
+	}
+}
+
+// spanGap tries to carry the current body across a gap of n bytes. It
+// reports false when the gap swallows the end of the message.
+func (h *half) spanGap(n int64) bool {
+	switch {
+	case h.mode == bodyClose:
+	case h.mode == bodyLength && n < h.remaining:
+		h.remaining -= n
+	case h.mode == bodyChunked && h.cs == csData && n < h.remaining:
+		h.remaining -= n
+	default:
+		if h.mode == bodyLength {
+			h.msg.Body.Len += h.remaining
+		}
+		return false
+	}
+	h.msg.Body.Len += n
+	h.msg.Anomalies |= AnomalyGap
+	h.noSample = true
+	return true
+}
+
+// end handles the end of the direction (FIN, RST, or the connection's close).
+func (h *half) end() {
+	if h.ended {
+		return
+	}
+	h.ended = true
+	switch h.st {
+	case stBody:
+		if h.mode != bodyClose {
+			h.msg.Anomalies |= AnomalyTruncated
+		}
+		h.finish()
+	case stHeader:
+		if h.firstLine && len(h.buf) > 0 {
+			first := bytes.IndexByte(h.buf, '\n')
+			last := bytes.LastIndexByte(h.buf, '\n')
+			h.completePartial(h.buf[:first+1], h.buf[first+1:last+1], AnomalyTruncated)
+		}
+	}
+	h.st = stDead
+	h.buf = nil
+	h.raw = nil
+}
+
+// resync looks for the next message start. Candidates are line starts and,
+// because a message may follow a binary body with no line break, every
+// "HTTP/1." in the data: a status line starts there, and a request line
+// ends with it, so the request starts at the method before the target.
+func (h *half) resync(b []byte) int {
+	if h.atLineStart && startVerdict(b, h.role) != notStart {
+		h.st = stIdle
+		return 0
+	}
+	h.atLineStart = false
+	nextVer := -2 // position of the next "HTTP/1." at or after i; -2 unknown, -1 none
+	for i := 0; i < len(b); {
+		lf := bytes.IndexByte(b[i:], '\n')
+		if lf >= 0 {
+			lf += i + 1
+		}
+		if nextVer == -2 || nextVer >= 0 && nextVer < i {
+			nextVer = -1
+			if v := bytes.Index(b[i:], []byte("HTTP/1.")); v >= 0 {
+				nextVer = i + v
+			}
+		}
+		c := -1
+		if nextVer >= 0 {
+			c = h.versionCandidate(b, i, nextVer)
+		}
+		if lf >= 0 && (c < 0 || lf <= c) {
+			c = lf
+		}
+		if c < 0 {
+			break
+		}
+		if c == len(b) {
+			h.atLineStart = true
+			break
+		}
+		if startVerdict(b[c:], h.role) != notStart {
+			h.skip(int64(c))
+			h.st = stIdle
+			return c
+		}
+		if c == nextVer {
+			nextVer = -2
+		}
+		i = c + 1
+	}
+	h.skip(int64(len(b)))
+	return len(b)
+}
+
+// versionCandidate returns where a message containing the "HTTP/1." at v
+// would start, or -1: v itself for a status line, the method before the
+// target for a request line.
+func (h *half) versionCandidate(b []byte, from, v int) int {
+	if h.role != roleRequest && (v == from || v > 0 && b[v-1] != ' ') {
+		return v
+	}
+	if h.role == roleResponse || v < 2 || b[v-1] != ' ' {
+		return v
+	}
+	// Walk back over the target and the space before it to the method.
+	j := v - 2
+	for j >= from && b[j] != ' ' && b[j] != '\n' {
+		j--
+	}
+	if j < from || b[j] != ' ' {
+		return v
+	}
+	end := j
+	for j > from && isMethodByte(b[j-1]) && end-j < maxMethodLen {
+		j--
+	}
+	if j == end {
+		return v
+	}
+	// Bytes of a binary body may run into the method: prefer the
+	// shortest suffix that is a known method.
+	for k := j; k < end; k++ {
+		if knownMethods[string(b[k:end])] {
+			return k
+		}
+	}
+	return j
+}

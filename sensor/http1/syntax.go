@@ -1,0 +1,322 @@
+package http1
+
+import "bytes"
+
+// This file holds the byte-level grammar: start lines, header fields and
+// the cheap plausibility test used to find where a message starts.
+
+type role uint8
+
+const (
+	roleUnknown role = iota
+	roleRequest
+	roleResponse
+)
+
+// verdict of a plausibility test on a possibly incomplete prefix.
+type verdict uint8
+
+const (
+	notStart verdict = iota // cannot be the start of a message
+	maybe                   // a prefix of a start line; need more bytes
+	isStart                 // a complete, valid start line
+)
+
+const maxMethodLen = 24
+
+// isMethodByte accepts the characters of real-world methods (GET, M-SEARCH,
+// CCM_POST, VERSION-CONTROL): upper-case letters, digits, '-' and '_'.
+// Lower-case tokens are legal but so rare that accepting them would make
+// resynchronisation find "requests" inside text bodies.
+func isMethodByte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// startVerdict tests whether b starts with a request line (when r allows
+// requests) or a status line (when r allows responses).
+func startVerdict(b []byte, r role) verdict {
+	if len(b) == 0 {
+		return maybe
+	}
+	line, complete := b, false
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		line, complete = b[:i], true
+	}
+	if r != roleRequest && b[0] == 'H' {
+		if v := statusVerdict(line, complete); v != notStart {
+			return v
+		}
+	}
+	if r != roleResponse {
+		return requestVerdict(line, complete)
+	}
+	return notStart
+}
+
+func statusVerdict(line []byte, complete bool) verdict {
+	const p = "HTTP/"
+	n := min(len(line), len(p))
+	if string(line[:n]) != p[:n] {
+		return notStart
+	}
+	if !complete {
+		if len(line) > 64 {
+			return notStart
+		}
+		if len(line) > len(p) && !isDigit(line[len(p)]) {
+			return notStart
+		}
+		return maybe
+	}
+	if _, _, ok := parseStatusLine(trimCR(line)); ok {
+		return isStart
+	}
+	return notStart
+}
+
+func requestVerdict(line []byte, complete bool) verdict {
+	if len(line) == 0 {
+		if complete {
+			return notStart
+		}
+		return maybe
+	}
+	if line[0] < 'A' || line[0] > 'Z' {
+		return notStart
+	}
+	sp := -1
+	for i := 0; i < len(line) && i <= maxMethodLen; i++ {
+		if line[i] == ' ' {
+			sp = i
+			break
+		}
+		if !isMethodByte(line[i]) {
+			return notStart
+		}
+	}
+	if sp < 0 {
+		if len(line) > maxMethodLen {
+			return notStart
+		}
+		if complete {
+			return notStart
+		}
+		return maybe
+	}
+	if !complete {
+		return maybe
+	}
+	if _, ok := parseRequestLine(trimCR(line)); ok {
+		return isStart
+	}
+	return notStart
+}
+
+// knownMethods are the methods accepted on a malformed request line (no
+// or a broken version), as Wireshark accepts them: with an unknown token the
+// line is more likely text than a request.
+var knownMethods = map[string]bool{
+	"GET": true, "POST": true, "PUT": true, "DELETE": true, "HEAD": true, "OPTIONS": true,
+	"PATCH": true, "CONNECT": true, "TRACE": true, "COPY": true, "LOCK": true, "MOVE": true,
+	"MKCOL": true, "MERGE": true, "SEARCH": true, "NOTIFY": true, "UNLOCK": true,
+	"PROPFIND": true, "PROPPATCH": true, "SUBSCRIBE": true, "UNSUBSCRIBE": true,
+	"M-SEARCH": true, "CCM_POST": true, "REPORT": true, "CHECKOUT": true, "CHECKIN": true,
+	"UNCHECKOUT": true, "MKWORKSPACE": true, "UPDATE": true, "LABEL": true,
+	"MKACTIVITY": true, "VERSION-CONTROL": true, "BASELINE-CONTROL": true, "ACL": true,
+	"POLL": true, "BCOPY": true, "BMOVE": true, "BDELETE": true, "BPROPFIND": true,
+	"BPROPPATCH": true, "RPC_CONNECT": true, "RPC_IN_DATA": true, "RPC_OUT_DATA": true,
+	"SSTP_DUPLEX_POST": true, "PURGE": true,
+}
+
+// requestLine is a parsed request line.
+type requestLine struct {
+	method, target, proto []byte
+	// noVersion: the line ends after the target ("GET /x", HTTP/0.9 or
+	// malformed); badVersion: something that is not HTTP/x.y follows it.
+	noVersion, badVersion bool
+}
+
+// parseRequestLine splits "METHOD SP target SP HTTP/x.y". Like Wireshark it
+// also accepts, for a known method, a line whose version is missing or
+// broken ("OPTIONS HTTP/1.1", "DELETE / HTTP/1.", "OPTIONS"): servers see
+// such requests and answer them, usually with 400.
+func parseRequestLine(line []byte) (rl requestLine, ok bool) {
+	sp := bytes.IndexByte(line, ' ')
+	if sp < 0 {
+		sp = len(line)
+	}
+	if sp == 0 || sp > maxMethodLen {
+		return rl, false
+	}
+	rl.method = line[:sp]
+	for _, c := range rl.method {
+		if !isMethodByte(c) {
+			return rl, false
+		}
+	}
+	rest := bytes.TrimLeft(line[min(sp+1, len(line)):], " ")
+	if i := bytes.LastIndexByte(rest, ' '); i >= 0 {
+		rl.target, rl.proto = bytes.TrimRight(rest[:i], " "), rest[i+1:]
+	} else {
+		rl.target = rest
+		rl.noVersion = true
+	}
+	if isHTTPVersion(rl.proto) && validTarget(rl.target) {
+		return rl, true
+	}
+	if !knownMethods[string(rl.method)] {
+		return rl, false
+	}
+	if !rl.noVersion {
+		// "DELETE / HTTP/1." or a target with spaces: take the first word
+		// as the target, as Wireshark does.
+		rl.badVersion = true
+		if i := bytes.IndexByte(rest, ' '); i >= 0 {
+			rl.target, rl.proto = rest[:i], bytes.TrimLeft(rest[i+1:], " ")
+		}
+	}
+	if len(rl.target) > 0 && !validTarget(rl.target) {
+		return rl, false
+	}
+	return rl, true
+}
+
+// validTarget accepts any visible bytes, including raw non-ASCII, but no
+// spaces or control characters.
+func validTarget(t []byte) bool {
+	if len(t) == 0 {
+		return false
+	}
+	for _, c := range t {
+		if c <= ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// parseStatusLine splits "HTTP/x.y SP 3DIGIT [SP reason]".
+func parseStatusLine(line []byte) (proto []byte, status int, ok bool) {
+	if len(line) < 12 || !isHTTPVersion(line[:8]) || line[8] != ' ' {
+		return nil, 0, false
+	}
+	d := line[9:12]
+	if !isDigit(d[0]) || !isDigit(d[1]) || !isDigit(d[2]) {
+		return nil, 0, false
+	}
+	if len(line) > 12 && line[12] != ' ' && line[12] != '\t' {
+		return nil, 0, false
+	}
+	status = int(d[0]-'0')*100 + int(d[1]-'0')*10 + int(d[2]-'0')
+	if status < 100 {
+		return nil, 0, false
+	}
+	return line[:8], status, true
+}
+
+// isHTTPVersion accepts HTTP/1.0, HTTP/1.1 and other HTTP/d.d spellings
+// except 2.0 and above, which are not HTTP/1 framing.
+func isHTTPVersion(b []byte) bool {
+	return len(b) == 8 && string(b[:5]) == "HTTP/" && isDigit(b[5]) && b[6] == '.' && isDigit(b[7]) && b[5] <= '1'
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func trimCR(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		return b[:n-1]
+	}
+	return b
+}
+
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// asciiEqualFold compares b with the lower-case or mixed-case name s.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		if lower(b[i]) != lower(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// containsToken reports whether the comma-separated list v holds tok
+// (case-insensitive).
+func containsToken(v []byte, tok string) bool {
+	for len(v) > 0 {
+		var t []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			t, v = v[:i], v[i+1:]
+		} else {
+			t, v = v, nil
+		}
+		if asciiEqualFold(trimOWS(t), tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastToken returns the last element of a comma-separated list.
+func lastToken(v []byte) []byte {
+	if i := bytes.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
+	return trimOWS(v)
+}
+
+// maxBodyLength bounds Content-Length and chunk sizes: nothing real is
+// larger than 2^50 bytes, and staying far below 2^63 keeps arithmetic safe.
+const maxBodyLength = 1 << 50
+
+// parseLength parses a Content-Length value. Lists of equal values ("5, 5")
+// are accepted as RFC 9110 allows; different values are not.
+func parseLength(v []byte) (n int64, ok, conflict bool) {
+	n = -1
+	for len(v) > 0 {
+		var t []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			t, v = v[:i], v[i+1:]
+		} else {
+			t, v = v, nil
+		}
+		t = trimOWS(t)
+		if len(t) == 0 {
+			return 0, false, false
+		}
+		var x int64
+		for _, c := range t {
+			if !isDigit(c) {
+				return 0, false, false
+			}
+			x = x*10 + int64(c-'0')
+			if x > maxBodyLength {
+				return 0, false, false
+			}
+		}
+		if n >= 0 && x != n {
+			return 0, false, true
+		}
+		n = x
+	}
+	return n, n >= 0, false
+}
