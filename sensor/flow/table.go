@@ -211,7 +211,8 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 		}
 	}
 	if n := len(tcp.Payload); n > 0 {
-		s.ring[d].add(tcp.Seq, uint32(n), tcp.Ack, tcp.ACK, ci.Timestamp)
+		ahead := s.started[d] && int32(tcp.Seq-s.next[d]) > 0 && nextSeq != -1 && int32(tcp.Seq-uint32(nextSeq)) > 0
+		s.ring[d].add(tcp.Seq, uint32(n), tcp.Ack, tcp.ACK, ci.Timestamp, ahead)
 	}
 	return true
 }
@@ -233,6 +234,7 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.Assembl
 		}
 		s.next[d] += uint32(n)
 	}
+	s.ring[d].prune(s.next[d])
 	if end && !s.done {
 		s.h.End(d)
 	}
@@ -253,11 +255,15 @@ func dirOf(d reassembly.TCPFlowDirection) Dir {
 
 // segRing remembers the last few data segments of one direction, so the
 // time and acknowledgement number behind any recent byte can be found
-// without keeping a context per packet.
+// without keeping a context per packet. Segments that arrived ahead of a
+// hole are also kept aside until delivered, since the reassembler may hold
+// them far longer than the ring remembers; that list only grows with
+// out-of-order data, which the reassembler's page budget already bounds.
 type segRing struct {
-	seg  [16]segment
-	next uint8
-	now  time.Time
+	seg   [16]segment
+	next  uint8
+	now   time.Time
+	ahead []segment
 }
 
 type segment struct {
@@ -266,14 +272,42 @@ type segment struct {
 	ackOK         bool
 }
 
-func (r *segRing) add(seq, n, ack uint32, ackOK bool, ts time.Time) {
-	r.seg[r.next%16] = segment{seq: seq, end: seq + n, ack: ack, ts: ts.UnixNano(), ackOK: ackOK}
+const maxAhead = 1024
+
+func (r *segRing) add(seq, n, ack uint32, ackOK bool, ts time.Time, ahead bool) {
+	sg := segment{seq: seq, end: seq + n, ack: ack, ts: ts.UnixNano(), ackOK: ackOK}
+	r.seg[r.next%16] = sg
 	r.next++
 	r.now = ts
+	if ahead && len(r.ahead) < maxAhead {
+		r.ahead = append(r.ahead, sg)
+	}
+}
+
+// prune forgets held segments that end before next.
+func (r *segRing) prune(next uint32) {
+	if len(r.ahead) == 0 {
+		return
+	}
+	kept := r.ahead[:0]
+	for _, sg := range r.ahead {
+		if int32(sg.end-next) > 0 {
+			kept = append(kept, sg)
+		}
+	}
+	r.ahead = kept
+	if len(kept) == 0 {
+		r.ahead = nil
+	}
 }
 
 // Packet implements Meta.
 func (r *segRing) Packet(seq uint32) (time.Time, uint32, bool) {
+	for i := range r.ahead {
+		if s := &r.ahead[i]; seq-s.seq < s.end-s.seq {
+			return time.Unix(0, s.ts), s.ack, s.ackOK
+		}
+	}
 	// Oldest first: a retransmission's first copy is the one the peer saw.
 	for i := uint8(16); i >= 1; i-- {
 		s := &r.seg[(r.next-i)%16]

@@ -12,8 +12,6 @@ type txnState struct {
 	lost        bool // its response was never seen, later ones were
 }
 
-const maxOrphans = 8
-
 // Conn is the parser state of one connection. It implements flow.Handler.
 type Conn struct {
 	p        *Parser
@@ -22,6 +20,7 @@ type Conn struct {
 	pending  []*Transaction // requests in order, until emitted
 	orphans  []*Transaction // responses that matched no request (yet)
 	switched bool
+	nonHTTP  bool // a direction gave up: no HTTP here
 	counted  bool
 	closed   bool
 }
@@ -34,9 +33,9 @@ func (c *Conn) Data(dir flow.Dir, seq uint32, data []byte, m flow.Meta) bool {
 		return false
 	}
 	h := &c.half[dir&1]
+	c.half[dir&1^1].settle09()
 	h.data(seq, data, m)
-	if h.st == stResync && h.messages == 0 && c.half[dir&1^1].messages == 0 &&
-		h.skipped > int64(c.p.cfg.NonHTTPLimit) {
+	if c.nonHTTP {
 		c.p.stats.NonHTTP.Add(1)
 		c.Close()
 		return false
@@ -149,7 +148,9 @@ func (c *Conn) matchResponse(h *half) *Transaction {
 	t.Request.Anomalies = 0
 	t.Response.Anomalies |= AnomalyNoRequest
 	t.st.reqDone, t.st.respStarted = true, true
-	if len(c.orphans) >= maxOrphans {
+	// Orphans wait for requests held behind a client-side gap, which the
+	// reassembler releases only when it gives up on the missing bytes.
+	if len(c.orphans) >= c.p.cfg.MaxPending {
 		c.emit(c.orphans[0])
 		c.orphans = c.orphans[1:]
 	}

@@ -52,6 +52,7 @@ type half struct {
 	buf       []byte
 	scan      int  // index of the last '\n' examined in the block
 	firstLine bool // the start line was complete and valid
+	pend09    bool // the start line may be a whole HTTP/0.9 request
 
 	// Message being read.
 	txn       *Transaction
@@ -146,11 +147,6 @@ func (h *half) idle(b []byte) int {
 		h.response09()
 		return 0
 	}
-	if h.role != roleResponse && bytes.HasPrefix(b, []byte("PRI * HTTP/2.0")[:min(14, len(b))]) && len(b) >= 14 {
-		// HTTP/2 with prior knowledge: not ours.
-		h.c.switchProtocols()
-		return len(b)
-	}
 	if startVerdict(b, h.role) == notStart {
 		h.toResync(false)
 		return 0
@@ -165,6 +161,7 @@ func (h *half) begin() {
 	h.buf = h.buf[:0]
 	h.scan = 0
 	h.firstLine = false
+	h.pend09 = false
 }
 
 // header reads the header block. It works on b directly when the block is
@@ -183,7 +180,21 @@ func (h *half) header(b []byte) int {
 		if i < 0 {
 			return h.stash(b, old, w)
 		}
+		if isH2Preface(w[:i]) {
+			// HTTP/2 with prior knowledge: not ours.
+			h.c.switchProtocols()
+			h.buf = h.buf[:0]
+			return len(b)
+		}
 		if startVerdict(w[:i+1], h.role) != isStart {
+			if h.role != roleRequest && h.c.awaits09(h) {
+				// Short bytes looked like "HTTP/" but an HTTP/0.9
+				// response has no status line.
+				h.response09()
+				h.consume(w)
+				h.buf = h.buf[:0]
+				return len(b)
+			}
 			// Looked like a start line, was not: skip that line.
 			h.skip(int64(i + 1))
 			h.buf = h.buf[:0]
@@ -191,15 +202,23 @@ func (h *half) header(b []byte) int {
 			return i + 1 - old
 		}
 		h.firstLine = true
-		if h.is09(w, i) {
-			h.lastSeq = h.seq + uint32(i-old)
-			h.complete(w[:i+1], w[i+1:i+1])
-			h.buf = h.buf[:0]
-			return i + 1 - old
-		}
 		h.scan = i
 	}
+	if h.firstLine && h.scan == bytes.IndexByte(w, '\n') {
+		// Still on the start line: an HTTP/0.9 request ends here.
+		switch h.is09(w, h.scan) {
+		case yes09:
+			return h.complete09(w, old)
+		case undecided09:
+			h.pend09 = true
+			return h.stash(b, old, w)
+		}
+		h.pend09 = false
+	}
 	end, resume := findBlockEnd(w, h.scan)
+	if end > max {
+		return h.tooLarge(w[:max]) - old
+	}
 	if end < 0 {
 		h.scan = resume
 		return h.stash(b, old, w)
@@ -212,6 +231,8 @@ func (h *half) header(b []byte) int {
 }
 
 // stash keeps an incomplete header block for the next call.
+func isH2Preface(line []byte) bool { return string(trimCR(line)) == "PRI * HTTP/2.0" }
+
 func (h *half) stash(b []byte, old int, w []byte) int {
 	max := h.cfg().MaxHeaderBytes
 	if old == 0 {
@@ -271,15 +292,59 @@ func findBlockEnd(w []byte, from int) (end, resume int) {
 	}
 }
 
+type verdict09 uint8
+
+const (
+	not09 verdict09 = iota
+	yes09
+	undecided09
+)
+
 // is09 tells an HTTP/0.9 request ("GET /path" alone) from a request line
-// that merely lacks its version and is followed by header fields. A 0.9
-// client sends the line and waits, so the line ends what was delivered.
-func (h *half) is09(w []byte, lf int) bool {
+// that merely lacks its version and is followed by header fields. It looks
+// only at bytes, never at how they were segmented: until the next line shows
+// whether it is a header field, the answer is undecided, and the request is
+// settled as 0.9 when the server answers or the direction ends (settle09).
+func (h *half) is09(w []byte, lf int) verdict09 {
 	rl, ok := parseRequestLine(trimCR(w[:lf]))
 	if !ok || !rl.noVersion || string(rl.method) != "GET" || len(rl.target) == 0 {
-		return false
+		return not09
 	}
-	return lf+1 == len(w)
+	next := w[lf+1:]
+	if len(next) == 0 || len(next) == 1 && next[0] == '\r' {
+		return undecided09
+	}
+	if next[0] == '\n' || next[0] == '\r' && next[1] == '\n' {
+		return not09 // an empty line: a header block with no fields
+	}
+	for _, c := range next {
+		switch {
+		case c == ':':
+			return not09
+		case c <= ' ' || c == 0x7f:
+			return yes09
+		}
+	}
+	return undecided09
+}
+
+// complete09 ends a 0.9 request whose line is at the start of w.
+func (h *half) complete09(w []byte, old int) int {
+	lf := bytes.IndexByte(w, '\n')
+	h.pend09 = false
+	h.lastSeq = h.start + uint32(lf)
+	h.complete(w[:lf+1], nil)
+	h.buf = h.buf[:0]
+	return lf + 1 - old
+}
+
+// settle09 completes a request line left undecided once the other side
+// speaks or the direction ends: a 0.9 client sends nothing more.
+func (h *half) settle09() {
+	if h.pend09 && h.st == stHeader {
+		h.complete09(h.buf, 0)
+	}
+	h.pend09 = false
 }
 
 func (h *half) complete(first, fields []byte) { h.head(first, fields, 0) }
@@ -308,7 +373,7 @@ func (h *half) head(first, fields []byte, partial Anomaly) {
 		return
 	}
 	h.setRole(roleRequest)
-	h.requestHead(&rl, len(fields) == 0 && len(first) > 0, fields, &hi, partial != 0)
+	h.requestHead(&rl, fields == nil, fields, &hi, partial != 0)
 }
 
 func (h *half) setRole(r role) {
@@ -689,6 +754,7 @@ func (h *half) end() {
 		return
 	}
 	h.ended = true
+	h.settle09()
 	switch h.st {
 	case stBody:
 		if h.mode != bodyClose {
@@ -707,45 +773,93 @@ func (h *half) end() {
 	h.raw = nil
 }
 
+// maxCarry bounds how far back from "HTTP/1." a request line may start
+// when found by resynchronisation, and so how many bytes are carried from
+// one call to the next: the search sees the same bytes however the stream
+// was cut into chunks.
+const maxCarry = 512
+
 // resync looks for the next message start. Candidates are line starts and,
 // because a message may follow a binary body with no line break, every
 // "HTTP/1." in the data: a status line starts there, and a request line
 // ends with it, so the request starts at the method before the target.
+// The tail of the data after the last line break (at most maxCarry bytes)
+// is kept in h.buf, so a start line cut by a chunk boundary is still found.
 func (h *half) resync(b []byte) int {
-	if h.atLineStart && startVerdict(b, h.role) != notStart {
+	if carry := len(h.buf); carry > 0 {
+		w := append(h.buf, b[:min(len(b), maxCarry+16)]...)
+		if c := h.findStart(w, carry); c >= 0 {
+			// The message starts in the carried bytes.
+			h.start = h.seq - uint32(carry-c)
+			h.buf = append(h.buf[:0], w[c:carry]...)
+			h.scan, h.firstLine, h.pend09 = 0, false, false
+			h.st = stHeader
+			return 0
+		}
+		h.buf = h.buf[:0]
+	} else if h.atLineStart && startVerdict(b, h.role) != notStart {
 		h.st = stIdle
 		return 0
 	}
-	h.atLineStart = false
-	nextVer := -2 // position of the next "HTTP/1." at or after i; -2 unknown, -1 none
-	for i := 0; i < len(b); {
-		lf := bytes.IndexByte(b[i:], '\n')
+	if c := h.findStart(b, len(b)); c >= 0 {
+		if h.giveUp(int64(c)) {
+			return len(b)
+		}
+		h.skip(int64(c))
+		h.st = stIdle
+		return c
+	}
+	if h.giveUp(int64(len(b))) {
+		return len(b)
+	}
+	h.skip(int64(len(b)))
+	tail := b[bytes.LastIndexByte(b, '\n')+1:]
+	h.atLineStart = len(tail) == 0
+	h.buf = append(h.buf[:0], tail[max(0, len(tail)-maxCarry):]...)
+	return len(b)
+}
+
+// giveUp leaves a direction that never carried HTTP once NonHTTPLimit bytes
+// were skipped, counting exactly so the outcome does not depend on chunking.
+func (h *half) giveUp(n int64) bool {
+	if h.messages > 0 || h.c.half[h.dir^1].messages > 0 || h.skipped+n <= int64(h.cfg().NonHTTPLimit) {
+		return false
+	}
+	h.skip(n)
+	h.st = stDead
+	h.c.nonHTTP = true
+	return true
+}
+
+// findStart returns the first message start in w that begins before limit,
+// or -1.
+func (h *half) findStart(w []byte, limit int) int {
+	nextVer := -2 // next "HTTP/1." at or after i; -2 unknown, -1 none
+	for i := 0; i < limit; {
+		lf := bytes.IndexByte(w[i:], '\n')
 		if lf >= 0 {
 			lf += i + 1
 		}
 		if nextVer == -2 || nextVer >= 0 && nextVer < i {
 			nextVer = -1
-			if v := bytes.Index(b[i:], []byte("HTTP/1.")); v >= 0 {
+			if v := bytes.Index(w[i:], []byte("HTTP/1.")); v >= 0 {
 				nextVer = i + v
 			}
 		}
 		c := -1
 		if nextVer >= 0 {
-			c = h.versionCandidate(b, i, nextVer)
+			c = h.versionCandidate(w, nextVer)
+			if c < i {
+				c = nextVer
+			}
 		}
 		if lf >= 0 && (c < 0 || lf <= c) {
 			c = lf
 		}
-		if c < 0 {
-			break
+		if c < 0 || c >= limit || c == len(w) {
+			return -1
 		}
-		if c == len(b) {
-			h.atLineStart = true
-			break
-		}
-		if startVerdict(b[c:], h.role) != notStart {
-			h.skip(int64(c))
-			h.st = stIdle
+		if startVerdict(w[c:], h.role) != notStart {
 			return c
 		}
 		if c == nextVer {
@@ -753,21 +867,19 @@ func (h *half) resync(b []byte) int {
 		}
 		i = c + 1
 	}
-	h.skip(int64(len(b)))
-	return len(b)
+	return -1
 }
 
 // versionCandidate returns where a message containing the "HTTP/1." at v
 // would start, or -1: v itself for a status line, the method before the
 // target for a request line.
-func (h *half) versionCandidate(b []byte, from, v int) int {
-	if h.role != roleRequest && (v == from || v > 0 && b[v-1] != ' ') {
-		return v
-	}
+func (h *half) versionCandidate(b []byte, v int) int {
 	if h.role == roleResponse || v < 2 || b[v-1] != ' ' {
 		return v
 	}
-	// Walk back over the target and the space before it to the method.
+	// Walk back over the target and the space before it to the method,
+	// never further than maxCarry bytes nor past a line break.
+	from := max(0, v-maxCarry)
 	j := v - 2
 	for j >= from && b[j] != ' ' && b[j] != '\n' {
 		j--

@@ -99,6 +99,10 @@ func requestVerdict(line []byte, complete bool) verdict {
 			return notStart
 		}
 		if complete {
+			// A known method alone ("OPTIONS") is a request, if a broken one.
+			if _, ok := parseRequestLine(trimCR(line)); ok && len(trimCR(line)) > 0 {
+				return isStart
+			}
 			return notStart
 		}
 		return maybe
