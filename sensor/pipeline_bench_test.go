@@ -36,7 +36,7 @@ func runPipeline(tb testing.TB, data []byte, w io.Writer) int64 {
 	out := bufio.NewWriterSize(w, 1<<16)
 	var line []byte
 	var n int64
-	p := sensor.New(sensor.Config{}, nil, func(t *http1.Transaction) {
+	p := sensor.New(sensor.Config{HTTP: readHTTPConfig}, nil, func(t *http1.Transaction) {
 		line = append(http1.AppendJSON(line[:0], t), '\n')
 		out.Write(line)
 		n++
@@ -93,3 +93,7 @@ func TestPipelineUnderLoss(t *testing.T) {
 		t.Errorf("%d transactions without status, more than the %d lost segments", noStatus, st.DroppedSegments)
 	}
 }
+
+// readHTTPConfig is what `apitap read --emit transactions` runs with: its
+// output carries no bodies, so it samples none (see cmd/apitap/read.go).
+var readHTTPConfig = http1.Config{BodySample: -1, KeepEncoded: true}

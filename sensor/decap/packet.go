@@ -30,10 +30,15 @@ type Packet struct {
 	// Payload is the transport payload (TCP or UDP), as captured.
 	Payload []byte
 	// Truncated reports a frame cut by the snap length: the IP header
-	// announces more bytes than were captured.
+	// announces more bytes than were captured, or the wire length exceeds
+	// the captured length and the IP datagram runs to the captured end
+	// (some tools rewrite the IP length of the frames they cut).
 	Truncated bool
-	// Fragment reports an IP fragment; fragments are not reassembled.
+	// Fragment reports an IPv4 fragment whose datagram is not complete yet.
 	Fragment bool
+	// Reassembled reports that the packet was rebuilt from IPv4 fragments:
+	// its slices then point into the reassembled datagram, not the frame.
+	Reassembled bool
 }
 
 // AddrLen returns 16 for IPv6 and 4 for IPv4.

@@ -22,32 +22,34 @@ type decoders struct {
 	b   []byte
 }
 
-// fill stores the body sample: raw, or decoded through every
-// Content-Encoding in reverse order of application, limited to limit bytes.
-func (d *decoders) fill(body *Body, raw []byte, limit int, an *Anomaly) {
-	body.Truncated = int64(len(raw)) < body.Len
-	if len(raw) == 0 || limit <= 0 {
-		return
+// BodyDecoder decodes content-encoded body samples. It keeps its
+// decompressors between calls; it is not safe for concurrent use.
+type BodyDecoder struct{ d decoders }
+
+// Decode returns b's sample with every Content-Encoding undone (in reverse
+// order of application), at most limit bytes. full is false when the
+// output was cut at limit or the sample itself was truncated. The result is
+// valid until the next call.
+func (bd *BodyDecoder) Decode(b *Body, limit int) (out []byte, full bool, err error) {
+	if len(codingList(b.Encoding)) == 0 {
+		return b.Sample, !b.Truncated, nil
 	}
-	codings := codingList(body.Encoding)
-	if len(codings) == 0 {
-		body.Sample = bytes.Clone(raw)
-		return
-	}
-	cur := raw
+	out, full, err = bd.d.decodeAll(b.Encoding, b.Sample, limit)
+	return out, full && !b.Truncated, err
+}
+
+// decodeAll undoes every coding of a Content-Encoding list.
+func (d *decoders) decodeAll(encoding string, raw []byte, limit int) ([]byte, bool, error) {
+	codings := codingList(encoding)
+	cur, full := raw, true
 	for i := len(codings) - 1; i >= 0; i-- {
-		out, full, err := d.decode(codings[i], cur, limit)
+		out, f, err := d.decode(codings[i], cur, limit)
 		if err != nil {
-			*an |= AnomalyBodyDecode
-			body.Sample = bytes.Clone(raw)
-			return
+			return nil, false, err
 		}
-		if !full {
-			body.Truncated = true
-		}
-		cur = out
+		cur, full = out, full && f
 	}
-	body.Sample = bytes.Clone(cur)
+	return cur, full, nil
 }
 
 // codingList splits a Content-Encoding value, dropping identity.

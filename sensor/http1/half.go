@@ -63,7 +63,7 @@ type half struct {
 	cs        chunkState
 	csDigits  int
 	csLine    int    // bytes in the current chunk-size, extension or trailer line
-	raw       []byte // body sample before content decoding, reused
+	raw       []byte // the message's body sample, before content decoding
 	noSample  bool   // a gap broke the sample: keep what we have
 	lastSeq   uint32 // sequence number of the last byte of the message so far
 
@@ -500,7 +500,10 @@ func (h *half) startBody(m bodyMode, n int64) {
 	h.remaining = n
 	h.cs = csSize
 	h.csDigits, h.csLine = 0, 0
-	h.raw = h.raw[:0]
+	h.raw = nil
+	if m == bodyLength && h.cfg().BodySample > 0 {
+		h.raw = make([]byte, 0, min(n, int64(h.cfg().BodySample)))
+	}
 	h.noSample = false
 	h.lastSeq = h.seq
 }
@@ -671,7 +674,7 @@ func unhex(c byte) byte {
 	if isDigit(c) {
 		return c - '0'
 	}
-	return c|0x20 - 'a' + 10
+	return c | 0x20 - 'a' + 10
 }
 
 // finish completes the current message.
@@ -684,7 +687,8 @@ func (h *half) finish() {
 		m.End = ts
 	}
 	if h.st == stBody || m.Body.Len > 0 {
-		h.c.p.dec.fill(&m.Body, h.raw, h.cfg().BodySample, &m.Anomalies)
+		h.c.p.fillBody(&m.Body, h.raw, &m.Anomalies)
+		h.raw = nil
 	}
 	h.msg, h.txn = nil, nil
 	h.messages++

@@ -6,7 +6,40 @@ import (
 	"unicode/utf8"
 )
 
-const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
+// appendTime writes t in UTC as RFC 3339 with nanoseconds,
+// "2006-01-02T15:04:05.000000000Z", without time.Format's layout parsing.
+func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	b = appendInt(b, y, 4)
+	b = append(b, '-')
+	b = appendInt(b, int(mo), 2)
+	b = append(b, '-')
+	b = appendInt(b, d, 2)
+	b = append(b, 'T')
+	b = appendInt(b, h, 2)
+	b = append(b, ':')
+	b = appendInt(b, mi, 2)
+	b = append(b, ':')
+	b = appendInt(b, s, 2)
+	b = append(b, '.')
+	b = appendInt(b, t.Nanosecond(), 9)
+	return append(b, 'Z')
+}
+
+// appendInt writes a non-negative v zero-padded to width digits.
+func appendInt(b []byte, v, width int) []byte {
+	var buf [20]byte
+	i := len(buf)
+	for v > 0 || width > 0 {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+		width--
+	}
+	return append(b, buf[i:]...)
+}
 
 // AppendJSON appends t as one JSON object in the shape of
 // `apitap read --emit transactions` (see README): ts, src, dst, tunnel,
@@ -14,7 +47,7 @@ const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
 // anomalies. It is written by hand because it runs once per transaction.
 func AppendJSON(b []byte, t *Transaction) []byte {
 	b = append(b, `{"ts":"`...)
-	b = t.Time().UTC().AppendFormat(b, tsLayout)
+	b = appendTime(b, t.Time())
 	b = append(b, `","src":"`...)
 	b = t.Client.AppendTo(b)
 	b = append(b, `","dst":"`...)

@@ -1,6 +1,7 @@
 package http1
 
 import (
+	"bytes"
 	"sync/atomic"
 
 	"github.com/apitap/apitap/sensor/flow"
@@ -18,6 +19,11 @@ type Config struct {
 	// MaxPending caps requests waiting for a response on one connection.
 	// Default 64.
 	MaxPending int
+	// KeepEncoded leaves body samples content-encoded (gzip, deflate, br),
+	// to be decoded by whoever needs them with a BodyDecoder. A consumer that
+	// never reads bodies, such as `apitap read --emit transactions`, then
+	// pays nothing for decompression.
+	KeepEncoded bool
 	// NonHTTPLimit is how many bytes a direction that never carried an HTTP
 	// message may show before the connection is left alone. Default 64 KiB.
 	NonHTTPLimit int
@@ -97,6 +103,27 @@ func (p *Parser) deliver(t *Transaction) {
 		p.stats.Anomalies[trailingZeros(a)].Add(1)
 	}
 	p.emit(t)
+}
+
+// fillBody stores a finished message's body sample, taking ownership of raw.
+func (p *Parser) fillBody(b *Body, raw []byte, an *Anomaly) {
+	b.Truncated = int64(len(raw)) < b.Len
+	if len(raw) == 0 {
+		return
+	}
+	if p.cfg.KeepEncoded || len(codingList(b.Encoding)) == 0 {
+		b.Sample = raw
+		return
+	}
+	b.Sample = raw
+	out, full, err := p.dec.decodeAll(b.Encoding, raw, p.cfg.BodySample)
+	if err != nil {
+		*an |= AnomalyBodyDecode
+		return
+	}
+	b.Sample = bytes.Clone(out)
+	b.Encoding = ""
+	b.Truncated = b.Truncated || !full
 }
 
 func trailingZeros(a Anomaly) int {

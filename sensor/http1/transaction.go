@@ -61,11 +61,12 @@ type Body struct {
 	// Len is the body length on the wire after removing chunked framing,
 	// bytes lost in capture gaps included.
 	Len int64
-	// Sample holds the first bytes of the body, content-decoded when
-	// Encoding is one the parser knows (gzip, deflate, br), at most
-	// Config.BodySample bytes.
+	// Sample holds the first bytes of the body, at most Config.BodySample,
+	// content-decoded (gzip, deflate, br) unless Config.KeepEncoded is set
+	// or decoding failed (AnomalyBodyDecode).
 	Sample []byte
-	// Encoding is the Content-Encoding as sent.
+	// Encoding is the Content-Encoding still applied to Sample: as sent
+	// when the sample is encoded, "" once decoded.
 	Encoding string
 	// Truncated reports that Sample holds less than the whole body.
 	Truncated bool
