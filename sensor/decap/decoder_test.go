@@ -498,7 +498,7 @@ func decodeCases() []decodeCase {
 		{
 			name: "gre checksum key sequence ipv4", link: ether,
 			frame: eth(0x0800, ipv4(47, cat([]byte{0xb0, 0}, be16(0x0800), be32(0), be32(0xdeadbeef), be32(9), v4))),
-			want:  getV4.with(tun(KindGRE, 0) // the key is read past, not kept: see gre()),
+			want:  getV4.with(tun(KindGRE, 0)), // the key is read past, not kept: see gre()
 		},
 		{
 			name: "gre routing ipv6", link: ether,
