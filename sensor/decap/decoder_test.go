@@ -38,16 +38,17 @@ var corpusCases = []struct {
 	},
 	{
 		// GRE transparent Ethernet bridging with keys 0 (requests) and
-		// 0x02000000 (responses). 55 frames are outer IP fragments (39 of
-		// them not the first); 16 first fragments hold TCP, 8 of them
-		// the start of a response. 84 ICMP, 10 ARP.
+		// 0x02000000 (responses), which stay out of the tunnel's identity.
+		// 55 frames are outer IP fragments of 16 datagrams: 39 wait for the
+		// rest, 16 complete a datagram that holds TCP (8 of them the start
+		// of a response). 84 ICMP, 10 ARP.
 		file: "zeek/erspan.pcap",
 		link: layers.LinkTypeEthernet,
 		want: summary{
-			TCP: 90, UDP: 48, HTTP: 31,
-			Tunnels: map[string]int{"gre=0": 31},
-			Ports:   map[uint16]int{80: 31},
-			Errors:  map[string]int{ReasonFragment: 55, ReasonNotIP: 10, ReasonUnsupportedTransport: 84},
+			TCP: 106, UDP: 48, HTTP: 39,
+			Tunnels: map[string]int{"gre=0": 39},
+			Ports:   map[uint16]int{80: 39},
+			Errors:  map[string]int{ReasonFragment: 39, ReasonNotIP: 10, ReasonUnsupportedTransport: 84},
 		},
 	},
 	{
