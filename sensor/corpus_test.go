@@ -58,12 +58,33 @@ func expected(t testing.TB, tsv string) map[txnKey]int {
 	return m
 }
 
+// onPurpose lists the captures where apitap and tshark differ by design,
+// with the reason; the numbers pin each difference (tshark's transactions,
+// apitap's, and how many agree) so that it cannot drift unnoticed. Their
+// agreeing transactions count towards the 98%, their differences do not.
+var onPurpose = map[string]struct {
+	why                  string
+	tshark, apitap, same int
+}{
+	"esnet-curated-pcaps__nmap_80_all.pcap":                     {"nmap's XFOC request: apitap accepts any method token on a well-formed request line, tshark only methods it knows", 31, 32, 31},
+	"ndpi__1kxun.pcap":                                          {"32 SSDP NOTIFY datagrams (tshark's SSDP dissector takes them away from http.request); responses cut by lost segments or the capture's end are reported, marked partial", 244, 276, 237},
+	"ndpi__instagram.pcap":                                      {"tshark stops dissecting responses after lost segments; apitap reports their status, marked partial", 8, 8, 4},
+	"ndpi__starcraft_battle.pcap":                               {"11 SSDP NOTIFY datagrams; 5 image responses cut by the end of the capture are reported, marked truncated", 20, 31, 15},
+	"suricata-verify__http-evader__http-evader-050__input.pcap": {"the evasion's status line 'HTTP/0.9 200 ok' is accepted as a response", 1, 1, 0},
+	"suricata-verify__http-evader__http-evader-375__input.pcap": {"a status line after a leading space is found by resynchronisation", 1, 1, 0},
+	"suricata-verify__http-gap-simple__input.pcap":              {"a response with a gap inside is reported with its status, marked partial", 3, 3, 2},
+	"suricata-verify__tcp-rst-unacked-stream-10__TLPW1-tcp-174.56.47.59-10.3.11.101-tcp-80-49309.pcap": {"a response in snap-length-truncated frames is reported with its status", 1, 1, 0},
+	"zeek__http__bro.org.pcap": {"a response with a lost segment is reported with its status, marked partial", 31, 31, 30},
+	"zeek__http__http_09.pcap": {"HTTP/0.9 requests, which tshark does not dissect", 0, 3, 0},
+}
+
 func TestCorpusAgreesWithTshark(t *testing.T) {
 	tsvs, _ := filepath.Glob(filepath.Join(corpusDir, "expected", "*.tsv"))
 	if len(tsvs) == 0 {
 		t.Fatalf("no expected files under %s", corpusDir)
 	}
 	var matched, totalExp, totalOurs int
+	var explained, explainedMatched int
 	var report []string
 	for _, tsv := range tsvs {
 		name := strings.TrimSuffix(filepath.Base(tsv), ".tsv")
@@ -82,6 +103,15 @@ func TestCorpusAgreesWithTshark(t *testing.T) {
 		matched += m
 		totalExp += ne
 		totalOurs += no
+		if op, ok := onPurpose[name]; ok {
+			if op.tshark != ne || op.apitap != no || op.same != m {
+				t.Errorf("%s: tshark %d, apitap %d, agree %d; the on-purpose entry pins %d, %d, %d (%s)",
+					name, ne, no, m, op.tshark, op.apitap, op.same, op.why)
+			}
+			explained += max(ne, no)
+			explainedMatched += m
+			continue
+		}
 		if m != ne || m != no {
 			var diff []string
 			for k, n := range exp {
@@ -101,8 +131,12 @@ func TestCorpusAgreesWithTshark(t *testing.T) {
 			report = append(report, fmt.Sprintf("%s: tshark %d, apitap %d, agree %d\n%s", name, ne, no, m, strings.Join(diff, "\n")))
 		}
 	}
-	agree := float64(matched) / float64(max(totalExp, totalOurs))
-	t.Logf("corpus: tshark %d transactions, apitap %d, agreeing %d (%.2f%%)", totalExp, totalOurs, matched, 100*agree)
+	raw := float64(matched) / float64(max(totalExp, totalOurs))
+	// Differences listed in onPurpose are by design; everything else
+	// counts against the agreement.
+	agree := float64(matched) / float64(max(totalExp, totalOurs)-(explained-explainedMatched))
+	t.Logf("corpus: tshark %d transactions, apitap %d, agreeing %d (%.2f%% raw, %.2f%% with the %d on-purpose differences set aside)",
+		totalExp, totalOurs, matched, 100*raw, 100*agree, explained-explainedMatched)
 	for _, r := range report {
 		t.Log(r)
 	}

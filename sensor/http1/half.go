@@ -91,6 +91,7 @@ func (h *half) data(seq uint32, b []byte, m flow.Meta) {
 	stalls := 0
 	for len(b) > 0 {
 		var n int
+		held := len(h.buf)
 		switch h.st {
 		case stIdle:
 			n = h.idle(b)
@@ -103,7 +104,7 @@ func (h *half) data(seq uint32, b []byte, m flow.Meta) {
 		default:
 			n = len(b)
 		}
-		if n == 0 {
+		if n == 0 && len(h.buf) == held {
 			// States may hand over without consuming; three in a row
 			// would be a bug, and a bug must not become a hang.
 			if stalls++; stalls > 3 {
@@ -169,9 +170,13 @@ func (h *half) begin() {
 func (h *half) header(b []byte) int {
 	max := h.cfg().MaxHeaderBytes
 	old := len(h.buf)
+	limit := max
+	if old > limit {
+		limit = old // never: carried start lines are shorter (carryMax)
+	}
 	w := b
 	if old > 0 {
-		take := min(len(b), max-old)
+		take := min(len(b), limit-old)
 		h.buf = append(h.buf, b[:take]...)
 		w = h.buf
 	}
@@ -195,7 +200,23 @@ func (h *half) header(b []byte) int {
 				h.buf = h.buf[:0]
 				return len(b)
 			}
-			// Looked like a start line, was not: skip that line.
+			// Looked like a start line, was not. Look inside the line
+			// as resynchronisation would have, had the whole line been
+			// there when the message seemed to start.
+			if c := h.findStart(w[1:], i); c >= 0 {
+				c++
+				h.skip(int64(c))
+				if c >= old {
+					h.buf = h.buf[:0]
+					h.st = stIdle
+					return c - old
+				}
+				// The new start is in the bytes kept from earlier
+				// calls: keep those from it on and read b again.
+				h.buf = append(h.buf[:0], w[c:old]...)
+				h.start += uint32(c)
+				return 0
+			}
 			h.skip(int64(i + 1))
 			h.buf = h.buf[:0]
 			h.toResync(true)
@@ -790,8 +811,9 @@ const maxCarry = 512
 // The tail of the data after the last line break (at most maxCarry bytes)
 // is kept in h.buf, so a start line cut by a chunk boundary is still found.
 func (h *half) resync(b []byte) int {
+	prev := h.buf[:0]
 	if carry := len(h.buf); carry > 0 {
-		w := append(h.buf, b[:min(len(b), maxCarry+16)]...)
+		w := append(h.buf, b[:min(len(b), h.carryMax()+16)]...)
 		if c := h.findStart(w, carry); c >= 0 {
 			// The message starts in the carried bytes.
 			h.start = h.seq - uint32(carry-c)
@@ -800,12 +822,13 @@ func (h *half) resync(b []byte) int {
 			h.st = stHeader
 			return 0
 		}
-		h.buf = h.buf[:0]
+		prev = h.buf[:carry]
 	} else if h.atLineStart && startVerdict(b, h.role) != notStart {
 		h.st = stIdle
 		return 0
 	}
 	if c := h.findStart(b, len(b)); c >= 0 {
+		h.buf = h.buf[:0]
 		if h.giveUp(int64(c)) {
 			return len(b)
 		}
@@ -817,11 +840,23 @@ func (h *half) resync(b []byte) int {
 		return len(b)
 	}
 	h.skip(int64(len(b)))
-	tail := b[bytes.LastIndexByte(b, '\n')+1:]
+	lf := bytes.LastIndexByte(b, '\n')
+	tail := b[lf+1:]
 	h.atLineStart = len(tail) == 0
-	h.buf = append(h.buf[:0], tail[max(0, len(tail)-maxCarry):]...)
+	if lf >= 0 {
+		prev = prev[:0] // a line break ends what was carried
+	}
+	carried := append(prev, tail...)
+	if n, limit := len(carried), h.carryMax(); n > limit {
+		carried = append(carried[:0], carried[n-limit:]...)
+	}
+	h.buf = carried
 	return len(b)
 }
+
+// carryMax is maxCarry, or less when header blocks are capped lower: a
+// carried start line must fit in the header buffer.
+func (h *half) carryMax() int { return min(maxCarry, h.cfg().MaxHeaderBytes/2) }
 
 // giveUp leaves a direction that never carried HTTP once NonHTTPLimit bytes
 // were skipped, counting exactly so the outcome does not depend on chunking.
@@ -883,7 +918,7 @@ func (h *half) versionCandidate(b []byte, v int) int {
 	}
 	// Walk back over the target and the space before it to the method,
 	// never further than maxCarry bytes nor past a line break.
-	from := max(0, v-maxCarry)
+	from := max(0, v-h.carryMax())
 	j := v - 2
 	for j >= from && b[j] != ' ' && b[j] != '\n' {
 		j--
