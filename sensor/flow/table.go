@@ -86,6 +86,7 @@ type Stats struct {
 	Gaps          uint64 // gaps delivered to handlers
 	GapBytes      uint64 // bytes never captured
 	Ignored       uint64 // packets of connections their handler gave up on
+	Stray         uint64 // payload-less packets of no known connection
 	PressureFlush uint64 // sweeps forced by MaxFlows
 }
 
@@ -174,8 +175,15 @@ func (t *Table) Stats() Stats { return t.stats }
 
 type factory Table
 
-func (f *factory) New(_, _ gopacket.Flow, _ *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
+func (f *factory) New(_, _ gopacket.Flow, tcp *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
 	t := (*Table)(f)
+	if !tcp.SYN && len(tcp.Payload) == 0 {
+		// A bare ACK, FIN or RST opens nothing: it is most often the last
+		// ACK of a connection just closed, which would otherwise come
+		// back as an idle connection until the timeout.
+		t.stats.Stray++
+		return nil
+	}
 	if t.stats.Active >= t.cfg.MaxFlows {
 		t.stats.Refused++
 		return nil
@@ -275,10 +283,17 @@ type segment struct {
 const maxAhead = 1024
 
 func (r *segRing) add(seq, n, ack uint32, ackOK bool, ts time.Time, ahead bool) {
+	r.now = ts
+	// A copy of the segment just added (a SPAN port that mirrors both
+	// ports of a link shows every packet twice) keeps the first one's time.
+	// Older retransmissions are added: whether the peer saw the original or
+	// the retransmission cannot be told, and the newer is the safer bet.
+	if last := &r.seg[(r.next-1)%16]; last.end != last.seq && seq-last.seq < last.end-last.seq && seq+n-last.seq <= last.end-last.seq {
+		return
+	}
 	sg := segment{seq: seq, end: seq + n, ack: ack, ts: ts.UnixNano(), ackOK: ackOK}
 	r.seg[r.next%16] = sg
 	r.next++
-	r.now = ts
 	if ahead && len(r.ahead) < maxAhead {
 		r.ahead = append(r.ahead, sg)
 	}
@@ -308,8 +323,8 @@ func (r *segRing) Packet(seq uint32) (time.Time, uint32, bool) {
 			return time.Unix(0, s.ts), s.ack, s.ackOK
 		}
 	}
-	// Oldest first: a retransmission's first copy is the one the peer saw.
-	for i := uint8(16); i >= 1; i-- {
+	// Newest first: the bytes asked about are nearly always recent.
+	for i := uint8(1); i <= 16; i++ {
 		s := &r.seg[(r.next-i)%16]
 		if s.end != s.seq && seq-s.seq < s.end-s.seq { // wrap-safe seq in [seq, end)
 			return time.Unix(0, s.ts), s.ack, s.ackOK

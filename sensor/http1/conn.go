@@ -23,6 +23,7 @@ type Conn struct {
 	nonHTTP  bool // a direction gave up: no HTTP here
 	counted  bool
 	closed   bool
+	host     string // the last Host header seen, interned
 }
 
 var _ flow.Handler = (*Conn)(nil)

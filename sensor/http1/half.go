@@ -50,9 +50,10 @@ type half struct {
 
 	// Header block being read: buf holds it only when it spans calls.
 	buf       []byte
-	scan      int  // index of the last '\n' examined in the block
-	firstLine bool // the start line was complete and valid
-	pend09    bool // the start line may be a whole HTTP/0.9 request
+	scan      int       // index of the last '\n' examined in the block
+	firstLine bool      // the start line was complete and valid
+	sl        startLine // and what it says
+	pend09    bool      // the start line may be a whole HTTP/0.9 request
 
 	// Message being read.
 	txn       *Transaction
@@ -148,7 +149,9 @@ func (h *half) idle(b []byte) int {
 		h.response09()
 		return 0
 	}
-	if startVerdict(b, h.role) == notStart {
+	// Only the first byte is looked at here: header() checks the whole
+	// start line, and on failure searches it exactly as resync would.
+	if c := b[0]; !(c >= 'A' && c <= 'Z') || h.role == roleResponse && c != 'H' {
 		h.toResync(false)
 		return 0
 	}
@@ -191,7 +194,7 @@ func (h *half) header(b []byte) int {
 			h.buf = h.buf[:0]
 			return len(b)
 		}
-		if startVerdict(w[:i+1], h.role) != isStart {
+		if !h.parseFirst(w[:i]) {
 			if h.role != roleRequest && h.c.awaits09(h) {
 				// Short bytes looked like "HTTP/" but an HTTP/0.9
 				// response has no status line.
@@ -225,7 +228,7 @@ func (h *half) header(b []byte) int {
 		h.firstLine = true
 		h.scan = i
 	}
-	if h.firstLine && h.scan == bytes.IndexByte(w, '\n') {
+	if h.sl.maybe09 && h.scan == bytes.IndexByte(w, '\n') {
 		// Still on the start line: an HTTP/0.9 request ends here.
 		switch h.is09(w, h.scan) {
 		case yes09:
@@ -327,8 +330,7 @@ const (
 // whether it is a header field, the answer is undecided, and the request is
 // settled as 0.9 when the server answers or the direction ends (settle09).
 func (h *half) is09(w []byte, lf int) verdict09 {
-	rl, ok := parseRequestLine(trimCR(w[:lf]))
-	if !ok || !rl.noVersion || string(rl.method) != "GET" || len(rl.target) == 0 {
+	if !h.sl.maybe09 {
 		return not09
 	}
 	next := w[lf+1:]
@@ -381,20 +383,69 @@ func (h *half) head(first, fields []byte, partial Anomaly) {
 	if len(first) > 1 && first[len(first)-2] != '\r' {
 		hi.anomalies |= AnomalyBareLF
 	}
-	if h.role != roleRequest {
-		if proto, status, ok := parseStatusLine(line); ok {
-			h.setRole(roleResponse)
-			h.responseHead(proto, status, fields, &hi, partial != 0)
-			return
-		}
-	}
-	rl, ok := parseRequestLine(line)
-	if !ok || h.role == roleResponse {
-		h.toResync(true)
+	sl := &h.sl
+	if sl.status > 0 {
+		h.setRole(roleResponse)
+		h.responseHead(sl.proto.of(line), sl.status, fields, &hi, partial != 0)
 		return
 	}
 	h.setRole(roleRequest)
+	rl := requestLine{
+		method: sl.method.of(line), target: sl.target.of(line), proto: sl.proto.of(line),
+		noVersion: sl.noVersion, badVersion: sl.badVersion,
+	}
 	h.requestHead(&rl, fields == nil, fields, &hi, partial != 0)
+}
+
+// startLine is a validated start line, kept as offsets from the message's
+// first byte: valid whether the bytes sit in the caller's chunk or in h.buf.
+type startLine struct {
+	status                int // > 0 for a status line
+	method, target, proto span
+	noVersion, badVersion bool
+	maybe09               bool // "GET target" with nothing after it
+}
+
+type span struct{ from, to int }
+
+func (s span) of(b []byte) []byte { return b[s.from:s.to] }
+
+// spanOf locates sub, a subslice of line, within line.
+func spanOf(line, sub []byte) span {
+	if sub == nil {
+		return span{}
+	}
+	from := cap(line) - cap(sub)
+	return span{from, from + len(sub)}
+}
+
+// parseFirst validates a complete start line (without its "\n") as
+// startVerdict does, and keeps what it found in h.sl.
+func (h *half) parseFirst(line []byte) bool {
+	line = trimCR(line)
+	h.sl = startLine{}
+	if len(line) == 0 {
+		return false
+	}
+	if h.role != roleRequest && line[0] == 'H' {
+		if proto, status, ok := parseStatusLine(line); ok {
+			h.sl.status, h.sl.proto = status, spanOf(line, proto)
+			return true
+		}
+	}
+	if h.role == roleResponse || line[0] < 'A' || line[0] > 'Z' {
+		return false
+	}
+	rl, ok := parseRequestLine(line)
+	if !ok {
+		return false
+	}
+	h.sl = startLine{
+		method: spanOf(line, rl.method), target: spanOf(line, rl.target), proto: spanOf(line, rl.proto),
+		noVersion: rl.noVersion, badVersion: rl.badVersion,
+		maybe09: rl.noVersion && string(rl.method) == "GET" && len(rl.target) > 0,
+	}
+	return true
 }
 
 func (h *half) setRole(r role) {
@@ -434,7 +485,13 @@ func (h *half) requestHead(rl *requestLine, lineOnly bool, fields []byte, hi *he
 	r.Method = in.get(rl.method)
 	r.Target = string(rl.target)
 	if len(hi.host) > 0 {
-		r.Host = in.get(hi.host)
+		// One connection nearly always talks to one host.
+		if c := h.c; c.host != "" && string(hi.host) == c.host {
+			r.Host = c.host
+		} else {
+			r.Host = in.get(hi.host)
+			c.host = r.Host
+		}
 	}
 	switch {
 	case r.Proto == "HTTP/0.9":

@@ -28,17 +28,15 @@ func appendTime(b []byte, t time.Time) []byte {
 	return append(b, 'Z')
 }
 
-// appendInt writes a non-negative v zero-padded to width digits.
+// appendInt writes a non-negative v zero-padded to width digits (at most
+// 9, as for nanoseconds).
 func appendInt(b []byte, v, width int) []byte {
-	var buf [20]byte
-	i := len(buf)
-	for v > 0 || width > 0 {
-		i--
+	var buf [9]byte
+	for i := width - 1; i >= 0; i-- {
 		buf[i] = byte('0' + v%10)
 		v /= 10
-		width--
 	}
-	return append(b, buf[i:]...)
+	return append(b, buf[:width]...)
 }
 
 // AppendJSON appends t as one JSON object in the shape of

@@ -151,6 +151,17 @@ func (in *interner) init() {
 }
 
 func (in *interner) get(b []byte) string {
+	// The commonest values skip the map's hashing.
+	switch string(b) {
+	case "GET":
+		return "GET"
+	case "POST":
+		return "POST"
+	case "HTTP/1.1":
+		return "HTTP/1.1"
+	case "HTTP/1.0":
+		return "HTTP/1.0"
+	}
 	if s, ok := in.m[string(b)]; ok {
 		return s
 	}
