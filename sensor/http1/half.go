@@ -76,6 +76,8 @@ type half struct {
 	sawGap bool // a gap since the last response began (response side)
 	ended  bool
 
+	scratch []byte // resync's view of carried bytes and a new chunk
+
 	seq  uint32 // sequence number of the next byte
 	meta flow.Meta
 }
@@ -183,9 +185,19 @@ func (h *half) header(b []byte) int {
 		h.buf = append(h.buf, b[:take]...)
 		w = h.buf
 	}
+	if !h.firstLine && h.role != roleRequest && h.c.awaits09(h) &&
+		!bytes.HasPrefix(w, []byte("HTTP/")[:min(5, len(w))]) {
+		// What started like a status line is an HTTP/0.9 response.
+		h.response09()
+		h.consume(w)
+		h.lastSeq = h.seq + uint32(len(b)) - 1
+		h.buf = h.buf[:0]
+		return len(b)
+	}
 	if !h.firstLine {
 		i := bytes.IndexByte(w, '\n')
-		if i < 0 {
+		if i < 0 || i >= max {
+			// No start line within the limit (yet).
 			return h.stash(b, old, w)
 		}
 		if isH2Preface(w[:i]) {
@@ -208,6 +220,10 @@ func (h *half) header(b []byte) int {
 			// there when the message seemed to start.
 			if c := h.findStart(w[1:], i); c >= 0 {
 				c++
+				if h.giveUp(int64(c)) {
+					h.buf = h.buf[:0]
+					return len(b)
+				}
 				h.skip(int64(c))
 				if c >= old {
 					h.buf = h.buf[:0]
@@ -219,6 +235,10 @@ func (h *half) header(b []byte) int {
 				h.buf = append(h.buf[:0], w[c:old]...)
 				h.start += uint32(c)
 				return 0
+			}
+			if h.giveUp(int64(i + 1)) {
+				h.buf = h.buf[:0]
+				return len(b)
 			}
 			h.skip(int64(i + 1))
 			h.buf = h.buf[:0]
@@ -238,6 +258,18 @@ func (h *half) header(b []byte) int {
 			return h.stash(b, old, w)
 		}
 		h.pend09 = false
+	}
+	if old == 0 {
+		// The block starts in this chunk: one pass finds its end and
+		// reads its fields.
+		first := h.scan
+		var hi headInfo
+		if e := hi.parseBlock(w[first+1:], h.cfg().MaxHeaders); e >= 0 && first+1+e <= max {
+			end := first + 1 + e
+			h.lastSeq = h.seq + uint32(end) - 1
+			h.head(w[:first+1], w[first+1:end], 0, &hi)
+			return end
+		}
 	}
 	end, resume := findBlockEnd(w, h.scan)
 	if end > max {
@@ -329,11 +361,19 @@ const (
 // only at bytes, never at how they were segmented: until the next line shows
 // whether it is a header field, the answer is undecided, and the request is
 // settled as 0.9 when the server answers or the direction ends (settle09).
-func (h *half) is09(w []byte, lf int) verdict09 {
+func (h *half) is09(w []byte, lf int) (v verdict09) {
 	if !h.sl.maybe09 {
 		return not09
 	}
-	next := w[lf+1:]
+	// Look no further than the header limit, as a block cut into chunks
+	// could not either; undecided there, it is a (too large) header block.
+	limit := h.cfg().MaxHeaderBytes
+	next := w[lf+1 : max(lf+1, min(len(w), limit))]
+	defer func() {
+		if v == undecided09 && len(w) >= limit {
+			v = not09
+		}
+	}()
 	if len(next) == 0 || len(next) == 1 && next[0] == '\r' {
 		return undecided09
 	}
@@ -351,14 +391,26 @@ func (h *half) is09(w []byte, lf int) verdict09 {
 	return undecided09
 }
 
-// complete09 ends a 0.9 request whose line is at the start of w.
+// complete09 ends a 0.9 request whose line is at the start of w. Bytes
+// kept from earlier calls that follow the line are fed again: they belong
+// to whatever comes next.
 func (h *half) complete09(w []byte, old int) int {
 	lf := bytes.IndexByte(w, '\n')
 	h.pend09 = false
 	h.lastSeq = h.start + uint32(lf)
+	var leftover []byte
+	if lf+1 < old {
+		leftover = bytes.Clone(w[lf+1 : old])
+	}
 	h.complete(w[:lf+1], nil)
 	h.buf = h.buf[:0]
-	return lf + 1 - old
+	if leftover == nil {
+		return lf + 1 - old
+	}
+	seq := h.seq
+	h.data(h.start+uint32(lf+1), leftover, h.meta)
+	h.seq = seq
+	return 0
 }
 
 // settle09 completes a request line left undecided once the other side
@@ -370,15 +422,20 @@ func (h *half) settle09() {
 	h.pend09 = false
 }
 
-func (h *half) complete(first, fields []byte) { h.head(first, fields, 0) }
+func (h *half) complete(first, fields []byte) { h.head(first, fields, 0, nil) }
 
-func (h *half) completePartial(first, fields []byte, a Anomaly) { h.head(first, fields, a) }
+func (h *half) completePartial(first, fields []byte, a Anomaly) { h.head(first, fields, a, nil) }
 
 // head interprets a complete (or, with partial set, cut) header block.
-func (h *half) head(first, fields []byte, partial Anomaly) {
+// hi, when not nil, holds the fields already read.
+func (h *half) head(first, fields []byte, partial Anomaly, read *headInfo) {
 	line := trimCR(bytes.TrimSuffix(first, []byte{'\n'}))
 	var hi headInfo
-	hi.parse(fields, h.cfg().MaxHeaders)
+	if read != nil {
+		hi = *read
+	} else {
+		hi.parse(fields, h.cfg().MaxHeaders)
+	}
 	hi.anomalies |= partial
 	if len(first) > 1 && first[len(first)-2] != '\r' {
 		hi.anomalies |= AnomalyBareLF
@@ -868,46 +925,49 @@ const maxCarry = 512
 // The tail of the data after the last line break (at most maxCarry bytes)
 // is kept in h.buf, so a start line cut by a chunk boundary is still found.
 func (h *half) resync(b []byte) int {
-	prev := h.buf[:0]
-	if carry := len(h.buf); carry > 0 {
-		w := append(h.buf, b[:min(len(b), h.carryMax()+16)]...)
-		if c := h.findStart(w, carry); c >= 0 {
-			// The message starts in the carried bytes.
+	carry := len(h.buf)
+	if carry == 0 && h.atLineStart && startVerdict(b, h.role) != notStart {
+		h.st = stIdle
+		return 0
+	}
+	// Search the carried tail and b as one stream, so that what is found
+	// does not depend on where the chunk boundary fell. (The carried tail's
+	// own line start, if it has one, was already tried and failed.)
+	w := b
+	if carry > 0 {
+		h.scratch = append(append(h.scratch[:0], h.buf...), b...)
+		w = h.scratch
+	}
+	// Bytes count as skipped once they can no longer start a message:
+	// the carried tail is counted when its fate is known, so the count,
+	// and giving up, do not depend on chunking either.
+	if c := h.findStart(w, len(w)); c >= 0 {
+		if h.giveUp(int64(c)) {
+			return len(b)
+		}
+		h.skip(int64(c))
+		if c < carry {
 			h.start = h.seq - uint32(carry-c)
 			h.buf = append(h.buf[:0], w[c:carry]...)
 			h.scan, h.firstLine, h.pend09 = 0, false, false
 			h.st = stHeader
 			return 0
 		}
-		prev = h.buf[:carry]
-	} else if h.atLineStart && startVerdict(b, h.role) != notStart {
-		h.st = stIdle
-		return 0
-	}
-	if c := h.findStart(b, len(b)); c >= 0 {
 		h.buf = h.buf[:0]
-		if h.giveUp(int64(c)) {
-			return len(b)
-		}
-		h.skip(int64(c))
 		h.st = stIdle
-		return c
+		return c - carry
 	}
-	if h.giveUp(int64(len(b))) {
+	tail := w[bytes.LastIndexByte(w, '\n')+1:]
+	tail = tail[max(0, len(tail)-h.carryMax()):]
+	if h.giveUp(int64(len(w) - len(tail))) {
 		return len(b)
 	}
-	h.skip(int64(len(b)))
-	lf := bytes.LastIndexByte(b, '\n')
-	tail := b[lf+1:]
+	h.skip(int64(len(w) - len(tail)))
 	h.atLineStart = len(tail) == 0
-	if lf >= 0 {
-		prev = prev[:0] // a line break ends what was carried
+	h.buf = append(h.buf[:0], tail...)
+	if cap(h.scratch) > 64<<10 {
+		h.scratch = nil // do not keep a large chunk's worth around
 	}
-	carried := append(prev, tail...)
-	if n, limit := len(carried), h.carryMax(); n > limit {
-		carried = append(carried[:0], carried[n-limit:]...)
-	}
-	h.buf = carried
 	return len(b)
 }
 
@@ -932,9 +992,11 @@ func (h *half) giveUp(n int64) bool {
 func (h *half) findStart(w []byte, limit int) int {
 	nextVer := -2 // next "HTTP/1." at or after i; -2 unknown, -1 none
 	for i := 0; i < limit; {
-		lf := bytes.IndexByte(w[i:], '\n')
+		// A line break just before i makes i a line start.
+		from := max(i-1, 0)
+		lf := bytes.IndexByte(w[from:], '\n')
 		if lf >= 0 {
-			lf += i + 1
+			lf += from + 1
 		}
 		if nextVer == -2 || nextVer >= 0 && nextVer < i {
 			nextVer = -1

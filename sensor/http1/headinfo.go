@@ -13,76 +13,101 @@ type headInfo struct {
 	encoding   []byte
 	anomalies  Anomaly
 	fieldCount int
+	te         []byte
+	clSeen     bool
 }
 
-// parse reads the header fields (the block after the start line).
+// parse reads the header fields of a complete block (after the start
+// line; the empty line that ends it may be included or not).
 func (hi *headInfo) parse(b []byte, maxFields int) {
-	var te []byte
-	clSeen := false
-	for len(b) > 0 {
-		var line []byte
-		i := bytes.IndexByte(b, '\n')
+	if hi.parseBlock(b, maxFields) < 0 {
+		hi.finish() // the block was cut (a gap, or the connection ended)
+	}
+}
+
+// parseBlock reads header fields up to the empty line that ends the block
+// and returns the index just past it, or -1 when b ends first. It is the
+// parser's one pass over a header block in the common case, where the whole
+// block arrived in one chunk.
+func (hi *headInfo) parseBlock(b []byte, maxFields int) int {
+	off := 0
+	for {
+		i := bytes.IndexByte(b[off:], '\n')
 		if i < 0 {
-			line, b = b, nil
-		} else {
-			line, b = b[:i], b[i+1:]
+			if off < len(b) {
+				hi.field(b[off:], maxFields) // a last line cut short
+			}
+			return -1
 		}
+		line := b[off : off+i]
+		off += i + 1
 		if n := len(line); n > 0 && line[n-1] == '\r' {
 			line = line[:n-1]
-		} else if i >= 0 {
+		} else {
 			hi.anomalies |= AnomalyBareLF
 		}
 		if len(line) == 0 {
-			continue
+			hi.finish()
+			return off
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			hi.anomalies |= AnomalyObsFold
-			continue
+		hi.field(line, maxFields)
+	}
+}
+
+// field interprets one header line.
+func (hi *headInfo) field(line []byte, maxFields int) {
+	if line[0] == ' ' || line[0] == '\t' {
+		hi.anomalies |= AnomalyObsFold
+		return
+	}
+	if hi.fieldCount++; hi.fieldCount > maxFields {
+		hi.anomalies |= AnomalyTooManyHeaders
+		return
+	}
+	c := bytes.IndexByte(line, ':')
+	if c <= 0 {
+		hi.anomalies |= AnomalyBadHeaderLine
+		return
+	}
+	name, value := line[:c], trimOWS(line[c+1:])
+	if last := name[len(name)-1]; last == ' ' || last == '\t' {
+		hi.anomalies |= AnomalySpaceBeforeColon
+		name = trimOWS(name)
+	}
+	switch len(name) {
+	case 4:
+		if asciiEqualFold(name, "host") && hi.host == nil {
+			hi.host = value
 		}
-		if hi.fieldCount++; hi.fieldCount > maxFields {
-			hi.anomalies |= AnomalyTooManyHeaders
-			break
-		}
-		c := bytes.IndexByte(line, ':')
-		if c <= 0 {
-			hi.anomalies |= AnomalyBadHeaderLine
-			continue
-		}
-		name, value := line[:c], trimOWS(line[c+1:])
-		if last := name[len(name)-1]; last == ' ' || last == '\t' {
-			hi.anomalies |= AnomalySpaceBeforeColon
-			name = trimOWS(name)
-		}
-		switch len(name) {
-		case 4:
-			if asciiEqualFold(name, "host") && hi.host == nil {
-				hi.host = value
+	case 14:
+		if asciiEqualFold(name, "content-length") {
+			n, ok, conflict := parseLength(value)
+			switch {
+			case conflict:
+				hi.anomalies |= AnomalyConflictingLength
+			case !ok:
+				hi.anomalies |= AnomalyBadContentLength
+			case hi.clSeen && n != hi.cl:
+				hi.anomalies |= AnomalyConflictingLength
+			case !hi.clSeen:
+				hi.cl, hi.hasCL = n, true
 			}
-		case 14:
-			if asciiEqualFold(name, "content-length") {
-				n, ok, conflict := parseLength(value)
-				switch {
-				case conflict:
-					hi.anomalies |= AnomalyConflictingLength
-				case !ok:
-					hi.anomalies |= AnomalyBadContentLength
-				case clSeen && n != hi.cl:
-					hi.anomalies |= AnomalyConflictingLength
-				case !clSeen:
-					hi.cl, hi.hasCL = n, true
-				}
-				clSeen = true
-			}
-		case 16:
-			if asciiEqualFold(name, "content-encoding") {
-				hi.encoding = value
-			}
-		case 17:
-			if asciiEqualFold(name, "transfer-encoding") {
-				te = value // the last field wins, as the last coding does
-			}
+			hi.clSeen = true
+		}
+	case 16:
+		if asciiEqualFold(name, "content-encoding") {
+			hi.encoding = value
+		}
+	case 17:
+		if asciiEqualFold(name, "transfer-encoding") {
+			hi.te = value // the last field wins, as the last coding does
 		}
 	}
+}
+
+// finish settles the framing once every field was read.
+func (hi *headInfo) finish() {
+	te, clSeen := hi.te, hi.clSeen
 	if te != nil {
 		if asciiEqualFold(lastToken(te), "chunked") {
 			hi.chunked = true
