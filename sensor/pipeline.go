@@ -16,6 +16,10 @@ import (
 type Config struct {
 	Flow flow.Config
 	HTTP http1.Config
+	// Staged parses HTTP in a goroutine of its own, next to the one that
+	// decodes and reassembles: about twice the throughput on two cores,
+	// with the same transactions in the same order. Flush waits for it.
+	Staged bool
 }
 
 // Stats counts what a Pipeline saw.
@@ -39,6 +43,7 @@ type Pipeline struct {
 	pkt   decap.Packet
 	flows *flow.Table
 	http  *http1.Parser
+	parse parsing
 	stats Stats
 	// OnPanic, when set, hears about a contained panic with its stack; it
 	// is called at most once per Pipeline.
@@ -50,7 +55,15 @@ type Pipeline struct {
 func New(cfg Config, httpStats *http1.Stats, emit func(*http1.Transaction)) *Pipeline {
 	p := &Pipeline{dec: decap.NewDecoder()}
 	p.http = http1.NewParser(cfg.HTTP, httpStats, emit)
-	p.flows = flow.NewTable(cfg.Flow, func(k flow.Key) flow.Handler { return p.http.NewConn(k) })
+	p.parse = inline{p.http}
+	if cfg.Staged {
+		p.parse = newStaged(p.http, func(v any, stack []byte) {
+			if p.OnPanic != nil {
+				p.OnPanic(v, stack)
+			}
+		})
+	}
+	p.flows = flow.NewTable(cfg.Flow, p.parse.conn)
 	p.stats.Undecodable = make(map[string]uint64)
 	return p
 }
@@ -88,7 +101,7 @@ func (p *Pipeline) Packet(pk capture.Packet) {
 		p.stats.UDP++
 		if len(p.pkt.Payload) > 0 {
 			src, dst := flow.AddrFromPacket(&p.pkt)
-			p.http.Datagram(src, dst, p.pkt.Tunnel, pk.Info.Timestamp, p.pkt.Payload)
+			p.parse.datagram(flow.Key{A: src, B: dst, Tunnel: p.pkt.Tunnel}, pk.Info.Timestamp, p.pkt.Payload)
 		}
 	default:
 		p.stats.Other++
@@ -111,8 +124,9 @@ func (p *Pipeline) Run(src capture.Source) error {
 }
 
 // Flush closes every connection, emitting what is still pending, as at the
-// end of the input.
+// end of the input, and returns once every transaction was emitted.
 func (p *Pipeline) Flush() {
+	defer p.parse.drain()
 	defer func() {
 		if v := recover(); v != nil {
 			p.stats.Panics++
@@ -128,6 +142,9 @@ func (p *Pipeline) Flush() {
 func (p *Pipeline) Stats() Stats {
 	s := p.stats
 	s.Flow = p.flows.Stats()
+	if st, ok := p.parse.(*staged); ok {
+		s.Panics += st.panics.Load()
+	}
 	return s
 }
 

@@ -17,12 +17,25 @@ import (
 // with BenchmarkReassemblyFloor's from the same run:
 //
 //	go test -run '^$' -bench . -benchmem -count 6 ./sensor/ | tee bench.txt
-func BenchmarkPipeline(b *testing.B) {
+func BenchmarkPipeline(b *testing.B) { benchPipeline(b, readConfig) }
+
+// BenchmarkPipelineInline is the same path in one goroutine.
+func BenchmarkPipelineInline(b *testing.B) {
+	cfg := readConfig
+	cfg.Staged = false
+	benchPipeline(b, cfg)
+}
+
+// BenchmarkPipelineBodies adds what an analyser needs on top: a 64 KiB
+// sample of every body, decompressed.
+func BenchmarkPipelineBodies(b *testing.B) { benchPipeline(b, sensor.Config{Staged: true}) }
+
+func benchPipeline(b *testing.B, cfg sensor.Config) {
 	data, st := benchCapture(b), benchStats(b)
 	b.SetBytes(st.Bytes)
 	b.ReportAllocs()
 	for b.Loop() {
-		n := runPipeline(b, data, io.Discard)
+		n := runPipeline(b, cfg, data, io.Discard)
 		if n != st.Requests {
 			b.Fatalf("emitted %d transactions, the capture holds %d", n, st.Requests)
 		}
@@ -32,11 +45,11 @@ func BenchmarkPipeline(b *testing.B) {
 
 // runPipeline reads a capture held in memory and writes its transactions as
 // JSON Lines to w, returning how many it wrote.
-func runPipeline(tb testing.TB, data []byte, w io.Writer) int64 {
+func runPipeline(tb testing.TB, cfg sensor.Config, data []byte, w io.Writer) int64 {
 	out := bufio.NewWriterSize(w, 1<<16)
 	var line []byte
 	var n int64
-	p := sensor.New(sensor.Config{HTTP: readHTTPConfig}, nil, func(t *http1.Transaction) {
+	p := sensor.New(cfg, nil, func(t *http1.Transaction) {
 		line = append(http1.AppendJSON(line[:0], t), '\n')
 		out.Write(line)
 		n++
@@ -94,6 +107,7 @@ func TestPipelineUnderLoss(t *testing.T) {
 	}
 }
 
-// readHTTPConfig is what `apitap read --emit transactions` runs with: its
-// output carries no bodies, so it samples none (see cmd/apitap/read.go).
-var readHTTPConfig = http1.Config{BodySample: -1, KeepEncoded: true}
+// readConfig is what `apitap read --emit transactions` runs with (see
+// cmd/apitap/read.go): HTTP parsed in its own goroutine, and no body
+// samples, since its output carries no bodies.
+var readConfig = sensor.Config{Staged: true, HTTP: http1.Config{BodySample: -1, KeepEncoded: true}}

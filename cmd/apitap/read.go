@@ -27,7 +27,6 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Flow.MaxPages, "max-pages", 0, "cap on reassembly pages (1900 B) buffered for out-of-order data (default 65536)")
 	fs.IntVar(&cfg.Flow.MaxPagesPerFlow, "max-pages-per-flow", 0, "cap on reassembly pages per connection (default 256)")
 	fs.DurationVar(&cfg.Flow.IdleTimeout, "idle-timeout", 0, "close connections idle that long, in packet time (default 2m)")
-	fs.IntVar(&cfg.HTTP.BodySample, "body-sample", 0, "decoded body bytes kept per message (default 65536, -1 for none)")
 	fs.IntVar(&cfg.HTTP.MaxHeaderBytes, "max-header-bytes", 0, "cap on a header block (default 65536)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: apitap read [flags] CAPTURE...\n\nReads pcap and pcapng files (gzip-compressed or not) and parses the HTTP/1.x\ntransactions in them. Without --emit it prints a summary.\n\nflags:\n")
@@ -40,6 +39,10 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	// Parse HTTP in a second goroutine; keep no body samples, since nothing
+	// in read's output uses them.
+	cfg.Staged = true
+	cfg.HTTP.BodySample, cfg.HTTP.KeepEncoded = -1, true
 	if *emit != "" && *emit != "transactions" {
 		fmt.Fprintf(stderr, "apitap read: --emit %q: want \"transactions\"\n", *emit)
 		return 2

@@ -1,6 +1,9 @@
 package flow
 
 import (
+	"bytes"
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -10,22 +13,27 @@ import (
 	"github.com/apitap/apitap/sensor/decap"
 )
 
-// Meta answers questions about the packets behind a Handler's bytes.
-type Meta interface {
-	// Packet returns the capture time and the acknowledgement number of the
-	// packet that carried the byte at TCP sequence number seq. ok is false
-	// when that packet is no longer remembered; ts is then the time of the
-	// packet being processed.
-	Packet(seq uint32) (ts time.Time, ack uint32, ok bool)
+// Span says which packet carried the delivered bytes from Seq up to the
+// next Span (or the end of the data): its capture time and the
+// acknowledgement number it carried. The answers are fixed when the bytes
+// are delivered, so a consumer in another goroutine sees exactly what an
+// inline one would.
+type Span struct {
+	Seq   uint32
+	Time  int64 // unix nanoseconds
+	Ack   uint32
+	AckOK bool // false: the packet is not known (Time is then the latest packet's)
 }
 
 // Handler consumes one connection's reassembled bytes. Its methods are called
 // from the goroutine that feeds the Table, in stream order per direction.
 type Handler interface {
 	// Data delivers in-order bytes of one direction; seq is the TCP
-	// sequence number of data[0]. Returning false tells the Table the
-	// connection is of no further interest: its packets are then ignored.
-	Data(dir Dir, seq uint32, data []byte, m Meta) bool
+	// sequence number of data[0], and spans (at least one, the first at
+	// seq) tell which packets carried them. Returning false tells the Table
+	// the connection is of no further interest: its packets are then
+	// ignored. Neither slice may be kept after the call.
+	Data(dir Dir, seq uint32, data []byte, spans []Span) bool
 	// Gap reports n bytes of dir that were never captured and come
 	// before the next Data.
 	Gap(dir Dir, n int)
@@ -101,6 +109,8 @@ type Table struct {
 	lastSweep  time.Time
 	lastForced time.Time
 	stats      Stats
+	sweeping   bool      // a flush is running: hold handler calls back
+	swept      []*stream // streams with calls held back
 }
 
 // NewTable returns a Table that opens a Handler for every new connection.
@@ -160,15 +170,33 @@ func (t *Table) Packet(p *decap.Packet, ci gopacket.CaptureInfo) {
 
 func (t *Table) sweep(idle time.Duration) {
 	t.lastSweep = t.now
-	t.asm.FlushWithOptions(reassembly.FlushOptions{
-		T:  t.now.Add(-t.cfg.GapTimeout),
-		TC: t.now.Add(-idle),
+	t.held(func() {
+		t.asm.FlushWithOptions(reassembly.FlushOptions{
+			T:  t.now.Add(-t.cfg.GapTimeout),
+			TC: t.now.Add(-idle),
+		})
 	})
 }
 
 // FlushAll delivers everything buffered and closes every connection, as at
 // the end of a capture.
-func (t *Table) FlushAll() { t.asm.FlushAll() }
+func (t *Table) FlushAll() { t.held(func() { t.asm.FlushAll() }) }
+
+// held runs a flush of many connections. The assembler visits them in map
+// order, which differs from run to run; so their handlers' calls are held
+// back and replayed afterwards in the order the connections were opened,
+// and the same capture always yields the same output in the same order.
+func (t *Table) held(flush func()) {
+	t.sweeping = true
+	flush()
+	t.sweeping = false
+	slices.SortFunc(t.swept, func(a, b *stream) int { return cmp.Compare(a.id, b.id) })
+	for i, s := range t.swept {
+		s.replay()
+		t.swept[i] = nil
+	}
+	t.swept = t.swept[:0]
+}
 
 // Stats returns the counters so far.
 func (t *Table) Stats() Stats { return t.stats }
@@ -190,7 +218,7 @@ func (f *factory) New(_, _ gopacket.Flow, tcp *layers.TCP, _ reassembly.Assemble
 	}
 	t.stats.Active++
 	t.stats.Flows++
-	return &stream{t: t, h: t.newHandler(t.cur)}
+	return &stream{t: t, h: t.newHandler(t.cur), id: t.stats.Flows}
 }
 
 // stream adapts one connection to reassembly.Stream.
@@ -200,7 +228,68 @@ type stream struct {
 	next    [2]uint32 // sequence number of the next byte to deliver
 	started [2]bool
 	ring    [2]segRing
+	spans   []Span // scratch for Data
 	done    bool
+	id      uint64     // order of creation
+	held    []heldCall // handler calls held back during a flush
+}
+
+type callKind uint8
+
+const (
+	callData callKind = iota
+	callGap
+	callEnd
+	callClose
+)
+
+// heldCall is a Handler call held back during a flush, with copies of its
+// arguments.
+type heldCall struct {
+	kind  callKind
+	dir   Dir
+	seq   uint32
+	n     int
+	data  []byte
+	spans []Span
+}
+
+// call makes a Handler call, or holds it back during a flush.
+func (s *stream) call(c heldCall) {
+	if s.t.sweeping {
+		if len(s.held) == 0 {
+			s.t.swept = append(s.t.swept, s)
+		}
+		c.data, c.spans = bytes.Clone(c.data), slices.Clone(c.spans)
+		s.held = append(s.held, c)
+		return
+	}
+	s.do(c)
+}
+
+func (s *stream) do(c heldCall) {
+	if s.done && c.kind != callClose {
+		return
+	}
+	switch c.kind {
+	case callData:
+		if !s.h.Data(c.dir, c.seq, c.data, c.spans) {
+			s.done = true
+		}
+	case callGap:
+		s.h.Gap(c.dir, c.n)
+	case callEnd:
+		s.h.End(c.dir)
+	case callClose:
+		s.h.Close()
+	}
+}
+
+func (s *stream) replay() {
+	for _, c := range s.held {
+		s.do(c)
+	}
+	s.held = nil
 }
 
 func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
@@ -232,25 +321,24 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.Assembl
 		s.t.stats.Gaps++
 		s.t.stats.GapBytes += uint64(skip)
 		s.next[d] += uint32(skip)
-		if !s.done {
-			s.h.Gap(d, skip)
-		}
+		s.call(heldCall{kind: callGap, dir: d, n: skip})
 	}
 	if n, _ := sg.Lengths(); n > 0 {
-		if !s.done && !s.h.Data(d, s.next[d], sg.Fetch(n), &s.ring[d]) {
-			s.done = true
+		if !s.done {
+			s.spans = s.ring[d].spans(s.spans[:0], s.next[d], n)
+			s.call(heldCall{kind: callData, dir: d, seq: s.next[d], data: sg.Fetch(n), spans: s.spans})
 		}
 		s.next[d] += uint32(n)
 	}
 	s.ring[d].prune(s.next[d])
-	if end && !s.done {
-		s.h.End(d)
+	if end {
+		s.call(heldCall{kind: callEnd, dir: d})
 	}
 }
 
 func (s *stream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
 	s.t.stats.Active--
-	s.h.Close()
+	s.call(heldCall{kind: callClose})
 	return true
 }
 
@@ -316,19 +404,50 @@ func (r *segRing) prune(next uint32) {
 	}
 }
 
-// Packet implements Meta.
-func (r *segRing) Packet(seq uint32) (time.Time, uint32, bool) {
+// find returns the newest remembered segment holding seq.
+func (r *segRing) find(seq uint32) (*segment, bool) {
 	for i := range r.ahead {
 		if s := &r.ahead[i]; seq-s.seq < s.end-s.seq {
-			return time.Unix(0, s.ts), s.ack, s.ackOK
+			return s, true
 		}
 	}
 	// Newest first: the bytes asked about are nearly always recent.
 	for i := uint8(1); i <= 16; i++ {
 		s := &r.seg[(r.next-i)%16]
 		if s.end != s.seq && seq-s.seq < s.end-s.seq { // wrap-safe seq in [seq, end)
-			return time.Unix(0, s.ts), s.ack, s.ackOK
+			return s, true
 		}
 	}
-	return r.now, 0, false
+	return nil, false
+}
+
+// spans appends to dst the packets behind the n bytes from seq.
+func (r *segRing) spans(dst []Span, seq uint32, n int) []Span {
+	end := seq + uint32(n)
+	for p := seq; int32(end-p) > 0; {
+		if s, ok := r.find(p); ok {
+			dst = append(dst, Span{Seq: p, Time: s.ts, Ack: s.ack, AckOK: s.ackOK})
+			if int32(end-s.end) < 0 {
+				break
+			}
+			p = s.end
+			continue
+		}
+		// Not remembered: the latest packet's time, up to the next byte
+		// that is.
+		dst = append(dst, Span{Seq: p, Time: r.now.UnixNano()})
+		next := end
+		for i := range r.seg {
+			if s := &r.seg[i]; s.end != s.seq && int32(s.seq-p) > 0 && int32(s.seq-next) < 0 {
+				next = s.seq
+			}
+		}
+		for i := range r.ahead {
+			if s := &r.ahead[i]; int32(s.seq-p) > 0 && int32(s.seq-next) < 0 {
+				next = s.seq
+			}
+		}
+		p = next
+	}
+	return dst
 }

@@ -29,13 +29,13 @@ type Conn struct {
 var _ flow.Handler = (*Conn)(nil)
 
 // Data implements flow.Handler.
-func (c *Conn) Data(dir flow.Dir, seq uint32, data []byte, m flow.Meta) bool {
+func (c *Conn) Data(dir flow.Dir, seq uint32, data []byte, spans []flow.Span) bool {
 	if c.closed {
 		return false
 	}
 	h := &c.half[dir&1]
 	c.half[dir&1^1].settle09()
-	h.data(seq, data, m)
+	h.data(seq, data, spans)
 	if c.nonHTTP {
 		c.p.stats.NonHTTP.Add(1)
 		c.Close()

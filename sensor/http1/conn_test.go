@@ -33,26 +33,11 @@ func newConv(t testing.TB, cfg Config) *conv {
 	return v
 }
 
-// meta answers Packet from what this conversation sent.
-type convMeta struct {
-	v *conv
-	d flow.Dir
-}
-
-func (m convMeta) Packet(seq uint32) (time.Time, uint32, bool) {
-	for _, s := range m.v.segs[m.d] {
-		if seq-s.seq < s.end-s.seq {
-			return s.ts, s.ack, true
-		}
-	}
-	return m.v.clock, 0, false
-}
-
 func (v *conv) send(d flow.Dir, data string) *conv {
 	v.clock = v.clock.Add(time.Millisecond)
 	s := segment{seq: v.seq[d], end: v.seq[d] + uint32(len(data)), ack: v.seq[d^1], ts: v.clock}
 	v.segs[d] = append(v.segs[d], s)
-	v.c.Data(d, v.seq[d], []byte(data), convMeta{v, d})
+	v.c.Data(d, v.seq[d], []byte(data), []flow.Span{{Seq: s.seq, Time: s.ts.UnixNano(), Ack: s.ack, AckOK: true}})
 	v.seq[d] += uint32(len(data))
 	return v
 }

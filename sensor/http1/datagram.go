@@ -17,7 +17,7 @@ func (p *Parser) Datagram(src, dst netip.AddrPort, tun decap.Tunnel, ts time.Tim
 		return false
 	}
 	c := p.NewConn(flow.Key{A: src, B: dst, Tunnel: tun})
-	c.half[flow.DirAB].data(0, payload, fixedTime(ts))
+	c.half[flow.DirAB].data(0, payload, []flow.Span{{Time: ts.UnixNano()}})
 	if c.half[flow.DirAB].messages == 0 && c.half[flow.DirAB].st != stBody {
 		return false
 	}
@@ -30,9 +30,3 @@ func (p *Parser) Datagram(src, dst netip.AddrPort, tun decap.Tunnel, ts time.Tim
 	c.Close()
 	return true
 }
-
-// fixedTime is the Meta of a datagram: every byte arrived at once, and
-// there is no acknowledgement number.
-type fixedTime time.Time
-
-func (f fixedTime) Packet(uint32) (time.Time, uint32, bool) { return time.Time(f), 0, false }

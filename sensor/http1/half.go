@@ -78,8 +78,8 @@ type half struct {
 
 	scratch []byte // resync's view of carried bytes and a new chunk
 
-	seq  uint32 // sequence number of the next byte
-	meta flow.Meta
+	seq  uint32      // sequence number of the next byte
+	hist spanHistory // which packets carried the recent bytes
 }
 
 func (h *half) init(c *Conn, d flow.Dir) {
@@ -89,8 +89,11 @@ func (h *half) init(c *Conn, d flow.Dir) {
 func (h *half) cfg() *Config { return &h.c.p.cfg }
 
 // data consumes in-order bytes; seq is the sequence number of b[0].
-func (h *half) data(seq uint32, b []byte, m flow.Meta) {
-	h.seq, h.meta = seq, m
+func (h *half) data(seq uint32, b []byte, spans []flow.Span) {
+	if spans != nil {
+		h.hist.add(spans, seq+uint32(len(b)))
+	}
+	h.seq = seq
 	stalls := 0
 	for len(b) > 0 {
 		var n int
@@ -131,12 +134,7 @@ func (h *half) toResync(atLineStart bool) {
 	h.buf = h.buf[:0]
 }
 
-func (h *half) packet(seq uint32) (time.Time, uint32, bool) {
-	if h.meta == nil {
-		return time.Time{}, 0, false
-	}
-	return h.meta.Packet(seq)
-}
+func (h *half) packet(seq uint32) (time.Time, uint32, bool) { return h.hist.at(seq) }
 
 func (h *half) idle(b []byte) int {
 	i := 0
@@ -408,7 +406,7 @@ func (h *half) complete09(w []byte, old int) int {
 		return lf + 1 - old
 	}
 	seq := h.seq
-	h.data(h.start+uint32(lf+1), leftover, h.meta)
+	h.data(h.start+uint32(lf+1), leftover, nil)
 	h.seq = seq
 	return 0
 }
