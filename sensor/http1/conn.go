@@ -121,7 +121,6 @@ func (c *Conn) addRequest(h *half, t *Transaction) *Transaction {
 // makes a response-only transaction when there is none.
 func (c *Conn) matchResponse(h *half) *Transaction {
 	_, ack, ackOK := h.packet(h.start)
-	h.sawGap = false
 	for i, t := range c.pending {
 		if t.st.respStarted || t.st.lost {
 			continue
