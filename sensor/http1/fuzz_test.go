@@ -1,10 +1,16 @@
 package http1
 
 import (
+	"io"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/gopacket/gopacket"
+
+	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/decap"
 	"github.com/apitap/apitap/sensor/flow"
 )
 
@@ -28,6 +34,9 @@ var fuzzSeeds = [][2]string{
 func FuzzParse(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s[0]), []byte(s[1]), uint64(1))
+	}
+	for _, s := range corpusStreams(f) {
+		f.Add(s[0], s[1], uint64(len(s[0])))
 	}
 	cfg := Config{MaxHeaderBytes: 256, BodySample: 64, MaxPending: 8, NonHTTPLimit: 512}
 	f.Fuzz(func(t *testing.T, req, resp []byte, seed uint64) {
@@ -67,3 +76,62 @@ func feedChunks(t *testing.T, cfg Config, req, resp []byte, rng *rand.Rand) []st
 	send(flow.DirBA, resp)
 	return v.close()
 }
+
+// seedCaptures give the fuzzer real conversations to start from.
+var seedCaptures = []string{
+	"zeek/http/pipelined-requests.pcap", "zeek/http/http-body-match.pcap", "zeek/http/100-continue.pcap",
+	"zeek/http/methods.pcap", "zeek/http/http_09.pcap", "zeek/http/websocket.pcap",
+	"zeek/http/261/variant-04-te_cl_desync.pcap", "suricata-verify/http-multiple-cl/input.pcap",
+	"suricata-verify/http-evader/http-evader-300/input.pcap", "suricata-verify/http-brotli-ce/input.pcap",
+	"ndpi/http_starting_with_reply.pcapng", "zeek/http/zero-length-bodies-with-drops.pcap",
+}
+
+// corpusStreams reassembles the seed captures and returns, per connection,
+// the first bytes of each direction (the A side first).
+func corpusStreams(tb testing.TB) [][2][]byte {
+	var out [][2][]byte
+	for _, name := range seedCaptures {
+		src, err := capture.OpenFile(filepath.Join("..", "..", "..", "shared", "corpus", name))
+		if err != nil {
+			tb.Logf("seed %s: %v", name, err)
+			continue
+		}
+		var recs []*recorder
+		t := flow.NewTable(flow.Config{}, func(flow.Key) flow.Handler {
+			r := &recorder{}
+			recs = append(recs, r)
+			return r
+		})
+		dec := decap.NewDecoder()
+		var p decap.Packet
+		for {
+			pk, err := src.Next()
+			if err != nil {
+				if err != io.EOF {
+					tb.Logf("seed %s: %v", name, err)
+				}
+				break
+			}
+			if dec.Decode(pk.LinkType, pk.Data, pk.Info.Length, &p) == nil {
+				t.Packet(&p, gopacket.CaptureInfo{Timestamp: pk.Info.Timestamp})
+			}
+		}
+		src.Close()
+		t.FlushAll()
+		for _, r := range recs[:min(len(recs), 4)] {
+			out = append(out, r.b)
+		}
+	}
+	return out
+}
+
+// recorder keeps the first 4 KiB of each direction of a connection.
+type recorder struct{ b [2][]byte }
+
+func (r *recorder) Data(d flow.Dir, _ uint32, data []byte, _ []flow.Span) bool {
+	r.b[d] = append(r.b[d], data[:min(len(data), 4096-len(r.b[d]))]...)
+	return true
+}
+func (r *recorder) Gap(flow.Dir, int) {}
+func (r *recorder) End(flow.Dir)      {}
+func (r *recorder) Close()            {}
