@@ -6,12 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/decap"
 	"github.com/apitap/apitap/sensor/http1"
 )
 
@@ -33,6 +38,9 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) { // -h asked for the usage: not an error
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() == 0 {
@@ -73,11 +81,17 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		err = p.Run(src)
+		lc := &linkCheck{Source: src}
+		err = p.Run(lc)
 		src.Close()
 		files++
 		if err != nil {
 			fmt.Fprintf(stderr, "apitap read: %v\n", err)
+			status = 1
+		}
+		if lc.skipped > 0 {
+			fmt.Fprintf(stderr, "apitap read: %s: %d of %d packets skipped: link type %s not supported\n",
+				name, lc.skipped, lc.packets, lc.badList())
 			status = 1
 		}
 	}
@@ -85,7 +99,10 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	if *emit == "" {
 		printSummary(out, files, p, time.Since(start))
 	}
-	if err := out.Flush(); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+	// A write error (a full disk, a reader gone) lost output: report it and
+	// fail, whatever it is. bufio keeps the first error, so it is reported
+	// once and nothing more is written after it.
+	if err := out.Flush(); err != nil {
 		fmt.Fprintf(stderr, "apitap read: %v\n", err)
 		return 1
 	}
@@ -119,11 +136,49 @@ func printSummary(w io.Writer, files int, p *sensor.Pipeline, took time.Duration
 			an = append(an, fmt.Sprintf("%s=%d", reason, n))
 		}
 	}
-	fmt.Fprintf(w, "http anomalies %s\n", orNone(an))
+	fmt.Fprintf(w, "anomalies     %s\n", orNone(an))
 	if n := h.SkippedBytes.Load(); n > 0 || h.NonHTTP.Load() > 0 {
 		fmt.Fprintf(w, "not http      %d connections left alone, %d bytes skipped resynchronising\n", h.NonHTTP.Load(), n)
 	}
 	fmt.Fprintf(w, "took          %s\n", took.Round(time.Millisecond))
+}
+
+// linkCheck passes frames through and counts those of a link type package
+// decap does not know. decap only counts them as undecodable packets, so
+// without this a capture of an unsupported link type would read as an empty
+// one, with no error and exit status 0.
+type linkCheck struct {
+	capture.Source
+	packets, skipped int
+	last             layers.LinkType
+	lastOK, started  bool
+	bad              []layers.LinkType // distinct unsupported link types, in order seen
+}
+
+func (c *linkCheck) Next() (capture.Packet, error) {
+	pk, err := c.Source.Next()
+	if err != nil {
+		return pk, err
+	}
+	c.packets++
+	if !c.started || pk.LinkType != c.last {
+		c.started, c.last = true, pk.LinkType
+		if c.lastOK = decap.SupportsLinkType(pk.LinkType); !c.lastOK && !slices.Contains(c.bad, pk.LinkType) {
+			c.bad = append(c.bad, pk.LinkType)
+		}
+	}
+	if !c.lastOK {
+		c.skipped++
+	}
+	return pk, nil
+}
+
+func (c *linkCheck) badList() string {
+	s := make([]string, len(c.bad))
+	for i, l := range c.bad {
+		s[i] = strconv.Itoa(int(l))
+	}
+	return strings.Join(s, ", ")
 }
 
 func orNone(s []string) string {
