@@ -3,6 +3,7 @@ package flow
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"time"
 
@@ -111,6 +112,10 @@ type Table struct {
 	stats      Stats
 	sweeping   bool      // a flush is running: hold handler calls back
 	swept      []*stream // streams with calls held back
+	reused     *stream   // an old connection the current SYN found on its 4-tuple
+	aborting   bool      // abort is closing a connection: Accept lets it
+	rst        layers.TCP
+	rstBuf     [20]byte
 }
 
 // NewTable returns a Table that opens a Handler for every new connection.
@@ -166,6 +171,39 @@ func (t *Table) Packet(p *decap.Packet, ci gopacket.CaptureInfo) {
 	t.ctx.ci = ci
 	p.TCP.Payload = p.Payload
 	t.asm.AssembleWithContext(netFlow, p.TCP, &t.ctx)
+	if s := t.reused; s != nil {
+		// A new connection on the 4-tuple of one that is over (see
+		// Accept): close the old one, then let the SYN open the new one.
+		t.abort(s, netFlow, p)
+		t.asm.AssembleWithContext(netFlow, p.TCP, &t.ctx)
+		t.reused = nil
+	}
+}
+
+// abort closes the connection of s by giving each half that is still open
+// an RST at the sequence number it waits for. netFlow and p are the packet
+// that found s, sent in direction s.reuseDir.
+func (t *Table) abort(s *stream, netFlow gopacket.Flow, p *decap.Packet) {
+	t.aborting = true
+	for d := DirAB; d <= DirBA; d++ {
+		if s.ended[d] {
+			continue
+		}
+		fl, src, dst := netFlow, p.SrcPort, p.DstPort
+		if d != s.reuseDir {
+			fl, src, dst = netFlow.Reverse(), dst, src
+		}
+		b := t.rstBuf[:]
+		binary.BigEndian.PutUint16(b[0:], src)
+		binary.BigEndian.PutUint16(b[2:], dst)
+		binary.BigEndian.PutUint32(b[4:], s.next[d])
+		binary.BigEndian.PutUint32(b[8:], 0)
+		b[12], b[13] = 5<<4, 0x04 // header length, RST
+		if t.rst.DecodeFromBytes(b, gopacket.NilDecodeFeedback) == nil {
+			t.asm.AssembleWithContext(fl, &t.rst, &t.ctx)
+		}
+	}
+	t.aborting = false
 }
 
 func (t *Table) sweep(idle time.Duration) {
@@ -223,15 +261,17 @@ func (f *factory) New(_, _ gopacket.Flow, tcp *layers.TCP, _ reassembly.Assemble
 
 // stream adapts one connection to reassembly.Stream.
 type stream struct {
-	t       *Table
-	h       Handler
-	next    [2]uint32 // sequence number of the next byte to deliver
-	started [2]bool
-	ring    [2]segRing
-	spans   []Span // scratch for Data
-	done    bool
-	id      uint64     // order of creation
-	held    []heldCall // handler calls held back during a flush
+	t        *Table
+	h        Handler
+	next     [2]uint32 // sequence number of the next byte to deliver
+	started  [2]bool
+	ring     [2]segRing
+	spans    []Span // scratch for Data
+	done     bool
+	ended    [2]bool    // the direction was closed by FIN or RST
+	reuseDir Dir        // direction of the SYN that found the 4-tuple reused
+	id       uint64     // order of creation
+	held     []heldCall // handler calls held back during a flush
 }
 
 type callKind uint8
@@ -293,11 +333,24 @@ func (s *stream) replay() {
 }
 
 func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+	d := dirOf(dir)
+	if s.t.aborting {
+		*start = true
+		return true
+	}
+	if tcp.SYN && !tcp.ACK && (s.done || s.ended[DirAB] || s.ended[DirBA]) {
+		// A client reuses the 4-tuple of a connection that is over, or
+		// that its handler gave up on: the assembler would drop the SYN
+		// (it replaces only connections closed both ways) and hand the
+		// new connection's bytes to the old one. Table.Packet closes
+		// the old one and feeds the SYN again.
+		s.t.reused, s.reuseDir = s, d
+		return false
+	}
 	if s.done {
 		s.t.stats.Ignored++
 		return false
 	}
-	d := dirOf(dir)
 	// A connection whose handshake was not captured starts where we join.
 	*start = true
 	if !s.started[d] && nextSeq == -1 {
@@ -332,7 +385,10 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.Assembl
 	}
 	s.ring[d].prune(s.next[d])
 	if end {
-		s.call(heldCall{kind: callEnd, dir: d})
+		s.ended[d] = true
+		if !s.t.aborting {
+			s.call(heldCall{kind: callEnd, dir: d})
+		}
 	}
 }
 
