@@ -284,57 +284,11 @@ func (h *half) head(first, fields []byte, partial Anomaly, read *headInfo) {
 	h.requestHead(&rl, fields == nil, fields, &hi, partial != 0)
 }
 
-// startLine is a validated start line, kept as offsets from the message's
-// first byte: valid whether the bytes sit in the caller's chunk or in h.buf.
-type startLine struct {
-	status                int // > 0 for a status line
-	method, target, proto span
-	noVersion, badVersion bool
-	maybe09               bool // "GET target" with nothing after it
-}
-
-type span struct{ from, to int }
-
-func (s span) of(b []byte) []byte { return b[s.from:s.to] }
-
-// spanOf locates sub, a subslice of line, within line.
-func spanOf(line, sub []byte) span {
-	if sub == nil {
-		return span{}
-	}
-	from := cap(line) - cap(sub)
-	return span{from, from + len(sub)}
-}
-
-// parseFirst validates a complete start line (without its "\n") as
-// startVerdict does, and keeps what it found in h.sl.
+// parseFirst parses the start line of the message being read into h.sl.
 func (h *half) parseFirst(line []byte) bool {
-	line = trimCR(line)
-	h.sl = startLine{}
-	if len(line) == 0 {
-		return false
-	}
-	if h.role != roleRequest && line[0] == 'H' {
-		if proto, status, ok := parseStatusLine(line); ok {
-			h.sl.status, h.sl.proto = status, spanOf(line, proto)
-			return true
-		}
-	}
-	if h.role == roleResponse || line[0] < 'A' || line[0] > 'Z' {
-		return false
-	}
-	rl, ok := parseRequestLine(line)
-	if !ok {
-		return false
-	}
-	h.sl = startLine{
-		method: spanOf(line, rl.method), target: spanOf(line, rl.target), proto: spanOf(line, rl.proto),
-		noVersion: rl.noVersion, badVersion: rl.badVersion,
-		// HTTP/0.9 knew only GET, but clients send other methods that way
-		// too and servers answer them the 0.9 way, with a bare body.
-		maybe09: rl.noVersion,
-	}
-	return true
+	sl, ok := parseStart(trimCR(line), h.role)
+	h.sl = sl
+	return ok
 }
 
 func (h *half) setRole(r role) {

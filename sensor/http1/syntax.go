@@ -33,87 +33,90 @@ func isMethodByte(c byte) bool {
 }
 
 // startVerdict tests whether b starts with a request line (when r allows
-// requests) or a status line (when r allows responses).
+// requests) or a status line (when r allows responses). A complete line is
+// parsed in full; an incomplete one is judged by its prefix.
 func startVerdict(b []byte, r role) verdict {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		if _, ok := parseStart(trimCR(b[:i]), r); ok {
+			return isStart
+		}
+		return notStart
+	}
 	if len(b) == 0 {
 		return maybe
 	}
-	line, complete := b, false
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		line, complete = b[:i], true
-	}
 	if r != roleRequest && b[0] == 'H' {
-		if v := statusVerdict(line, complete); v != notStart {
-			return v
+		const p = "HTTP/"
+		n := min(len(b), len(p))
+		if string(b[:n]) == p[:n] && len(b) <= 64 && (len(b) <= len(p) || isDigit(b[len(p)])) {
+			return maybe
 		}
 	}
-	if r != roleResponse {
-		return requestVerdict(line, complete)
-	}
-	return notStart
-}
-
-func statusVerdict(line []byte, complete bool) verdict {
-	const p = "HTTP/"
-	n := min(len(line), len(p))
-	if string(line[:n]) != p[:n] {
+	if r == roleResponse || b[0] < 'A' || b[0] > 'Z' {
 		return notStart
 	}
-	if !complete {
-		if len(line) > 64 {
+	for i := 0; i < len(b) && i <= maxMethodLen; i++ {
+		if b[i] == ' ' {
+			return maybe
+		}
+		if !isMethodByte(b[i]) {
 			return notStart
 		}
-		if len(line) > len(p) && !isDigit(line[len(p)]) {
-			return notStart
-		}
-		return maybe
 	}
-	if _, _, ok := parseStatusLine(trimCR(line)); ok {
-		return isStart
+	if len(b) > maxMethodLen {
+		return notStart
 	}
-	return notStart
+	return maybe
 }
 
-func requestVerdict(line []byte, complete bool) verdict {
+// startLine is a validated start line, kept as offsets from its first byte:
+// valid whether the bytes sit in the caller's chunk or in a buffer.
+type startLine struct {
+	status                int // > 0 for a status line
+	method, target, proto span
+	noVersion, badVersion bool
+	maybe09               bool // a request line with no version at all
+}
+
+type span struct{ from, to int }
+
+func (s span) of(b []byte) []byte { return b[s.from:s.to] }
+
+// spanOf locates sub, a subslice of line, within line.
+func spanOf(line, sub []byte) span {
+	if sub == nil {
+		return span{}
+	}
+	from := cap(line) - cap(sub)
+	return span{from, from + len(sub)}
+}
+
+// parseStart parses a complete start line (without its line ending): a
+// status line when r allows responses, else or otherwise a request line
+// when r allows requests.
+func parseStart(line []byte, r role) (startLine, bool) {
 	if len(line) == 0 {
-		if complete {
-			return notStart
-		}
-		return maybe
+		return startLine{}, false
 	}
-	if line[0] < 'A' || line[0] > 'Z' {
-		return notStart
-	}
-	sp := -1
-	for i := 0; i < len(line) && i <= maxMethodLen; i++ {
-		if line[i] == ' ' {
-			sp = i
-			break
-		}
-		if !isMethodByte(line[i]) {
-			return notStart
+	if r != roleRequest && line[0] == 'H' {
+		if proto, status, ok := parseStatusLine(line); ok {
+			return startLine{status: status, proto: spanOf(line, proto)}, true
 		}
 	}
-	if sp < 0 {
-		if len(line) > maxMethodLen {
-			return notStart
-		}
-		if complete {
-			// A known method alone ("OPTIONS") is a request, if a broken one.
-			if _, ok := parseRequestLine(trimCR(line)); ok && len(trimCR(line)) > 0 {
-				return isStart
-			}
-			return notStart
-		}
-		return maybe
+	if r == roleResponse || line[0] < 'A' || line[0] > 'Z' {
+		return startLine{}, false
 	}
-	if !complete {
-		return maybe
+	rl, ok := parseRequestLine(line)
+	if !ok {
+		return startLine{}, false
 	}
-	if _, ok := parseRequestLine(trimCR(line)); ok {
-		return isStart
-	}
-	return notStart
+	return startLine{
+		method: spanOf(line, rl.method), target: spanOf(line, rl.target), proto: spanOf(line, rl.proto),
+		noVersion: rl.noVersion, badVersion: rl.badVersion,
+		// HTTP/0.9 knew only GET, but clients send other methods that way
+		// too and servers answer them the 0.9 way, with a bare body.
+		maybe09: rl.noVersion,
+	}, true
 }
 
 // knownMethods are the methods accepted on a malformed request line (no
