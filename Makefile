@@ -47,8 +47,11 @@ fmt:
 vet:
 	$(GO) vet $(PKGS)
 
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint: vet
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
 
 clean:
 	rm -rf bin bench.txt

@@ -638,7 +638,7 @@ func TestBinary(t *testing.T) {
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("the go tool is not on PATH: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "apitap")
 	build := exec.Command(goTool, "build", "-ldflags", "-X main.version=v1.2.3-test", "-o", bin, ".")

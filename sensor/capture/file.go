@@ -65,14 +65,15 @@ func OpenFile(path string) (*File, error) {
 func NewReader(name string, r io.Reader) (*File, error) {
 	f := &File{name: name}
 	br := bufio.NewReaderSize(r, readBufferSize)
-	head, err := br.Peek(2)
+	head, _ := br.Peek(2) // a short file is reported below
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		var err error
 		if f.gz, err = gzip.NewReader(br); err != nil {
 			return nil, f.openError(err)
 		}
 		br = bufio.NewReaderSize(f.gz, readBufferSize)
 	}
-	head, err = br.Peek(4)
+	head, err := br.Peek(4)
 	switch {
 	case len(head) == 0 && err == io.EOF:
 		return nil, fmt.Errorf("%s: empty file: %w", name, ErrNotCapture)

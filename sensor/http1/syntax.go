@@ -266,23 +266,6 @@ func asciiEqualFold(b []byte, s string) bool {
 	return true
 }
 
-// containsToken reports whether the comma-separated list v holds tok
-// (case-insensitive).
-func containsToken(v []byte, tok string) bool {
-	for len(v) > 0 {
-		var t []byte
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			t, v = v[:i], v[i+1:]
-		} else {
-			t, v = v, nil
-		}
-		if asciiEqualFold(trimOWS(t), tok) {
-			return true
-		}
-	}
-	return false
-}
-
 // lastToken returns the last element of a comma-separated list.
 func lastToken(v []byte) []byte {
 	if i := bytes.LastIndexByte(v, ','); i >= 0 {
