@@ -1,0 +1,339 @@
+package inventory
+
+import (
+	"cmp"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apitap/apitap/sensor/decap"
+	"github.com/apitap/apitap/sensor/http1"
+)
+
+// Config bounds an Inventory. The zero value gives the defaults noted.
+type Config struct {
+	// MaxEndpoints caps endpoints per service; past it, new routes count
+	// towards the service's overflow endpoint. Default 2000.
+	MaxEndpoints int
+	// MaxNodes caps each service's route tree. Default 20000.
+	MaxNodes int
+	// MaxDepth caps the path segments routed. Default 24.
+	MaxDepth int
+	// MaxServices caps services; past it, transactions count towards one
+	// overflow service. Default 10000.
+	MaxServices int
+	// PromoteAfter is how many new words one position may show before they
+	// are judged, while routing, for becoming a parameter (a report judges
+	// every position again). Default 64.
+	PromoteAfter int
+	// Specs, when set, gives documented templates: a path that matches
+	// one takes it.
+	Specs Matcher
+}
+
+// Matcher finds the documented template of a request.
+type Matcher interface {
+	MatchTemplate(host, method, path string) (template string, ok bool)
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.MaxEndpoints, 2000)
+	def(&c.MaxNodes, 20000)
+	def(&c.MaxDepth, 24)
+	def(&c.MaxServices, 10000)
+	def(&c.PromoteAfter, 64)
+	return c
+}
+
+// OverflowTemplate is the template of the endpoint that collects a
+// service's routes past its caps.
+const OverflowTemplate = "/{overflow}"
+
+// OverflowService collects transactions past MaxServices.
+const OverflowService = "{overflow}"
+
+// Service is one API host as seen on the wire.
+type Service struct {
+	Name string
+	tree *tree
+	docs map[string]*Endpoint // method+" "+template, for documented routes
+	n    int                  // endpoints
+	over map[string]*Endpoint // overflow endpoints by method
+}
+
+// Inventory is the endpoint table.
+type Inventory struct {
+	cfg      Config
+	services map[string]*Service
+	nextID   uint64
+	retired  map[uint64]uint64 // endpoint id -> the id it was merged into
+	stats    Stats
+}
+
+// Stats counts what the inventory could not place.
+type Stats struct {
+	Transactions uint64 // observed
+	NoRequest    uint64 // response-only transactions: no path to place
+	Overflow     uint64 // routed to an overflow endpoint or service
+}
+
+// New returns an empty Inventory.
+func New(cfg Config) *Inventory {
+	return &Inventory{cfg: cfg.withDefaults(), services: make(map[string]*Service), retired: make(map[uint64]uint64)}
+}
+
+// Stats returns the counters.
+func (inv *Inventory) Stats() Stats { return inv.stats }
+
+// ServiceName names the service of a transaction: the Host header with
+// the port kept unless it is the default, else the server address; the
+// mirror's tunnel is appended when there is one ("api@vxlan=5001").
+func ServiceName(host string, server netip.AddrPort, tun decap.Tunnel) string {
+	name := strings.ToLower(host)
+	if name == "" {
+		name = server.String()
+	} else {
+		name = strings.TrimSuffix(name, ":80")
+		name = strings.TrimSuffix(name, ".") // FQDN dot
+	}
+	if !tun.IsZero() {
+		name += "@" + tun.String()
+	}
+	return name
+}
+
+// SplitTarget returns the path of a request-target and its query: it
+// handles origin-form, absolute-form ("http://h/p?q") and "*"; an
+// authority (CONNECT) has no path.
+func SplitTarget(target string) (path, query string) {
+	if i := strings.Index(target, "://"); i >= 0 {
+		target = target[i+3:]
+		if j := strings.IndexByte(target, '/'); j >= 0 {
+			target = target[j:]
+		} else {
+			target = "/"
+		}
+	}
+	if i := strings.IndexByte(target, '#'); i >= 0 {
+		target = target[:i]
+	}
+	if i := strings.IndexByte(target, '?'); i >= 0 {
+		return target[:i], target[i+1:]
+	}
+	return target, ""
+}
+
+// Observe adds one transaction.
+func (inv *Inventory) Observe(t *http1.Transaction) {
+	inv.stats.Transactions++
+	r := &t.Request
+	if r.Method == "" {
+		inv.stats.NoRequest++
+		return
+	}
+	svc := inv.service(ServiceName(r.Host, t.Server, t.Tunnel))
+	path, query := SplitTarget(r.Target)
+	e := inv.endpoint(svc, r.Host, r.Method, path)
+	e.observe(t, query)
+}
+
+func (inv *Inventory) service(name string) *Service {
+	if s := inv.services[name]; s != nil {
+		return s
+	}
+	if len(inv.services) >= inv.cfg.MaxServices {
+		inv.stats.Overflow++
+		name = OverflowService
+		if s := inv.services[name]; s != nil {
+			return s
+		}
+	}
+	s := &Service{Name: name, docs: make(map[string]*Endpoint), over: make(map[string]*Endpoint)}
+	s.tree = &tree{inv: inv, svc: s, root: &node{}}
+	inv.services[name] = s
+	return s
+}
+
+func (inv *Inventory) newEndpoint(svc *Service, method string) *Endpoint {
+	inv.nextID++
+	svc.n++
+	return newEndpoint(inv.nextID, svc.Name, method)
+}
+
+// endpoint finds the endpoint of a request, making it when new.
+func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoint {
+	if inv.cfg.Specs != nil && svc.Name != OverflowService {
+		if tmpl, ok := inv.cfg.Specs.MatchTemplate(host, method, path); ok {
+			key := method + " " + tmpl
+			e := svc.docs[key]
+			if e == nil {
+				if svc.n >= inv.cfg.MaxEndpoints {
+					return inv.overflow(svc, method)
+				}
+				e = inv.newEndpoint(svc, method)
+				e.Template, e.Documented = tmpl, true
+				svc.docs[key] = e
+			}
+			return e
+		}
+	}
+	if path == "" || path[0] != '/' {
+		// "*" (OPTIONS), an authority (CONNECT): one literal segment.
+		path = "/" + path
+	}
+	var buf [32]string
+	segs := buf[:0]
+	for s := range strings.SplitSeq(path[1:], "/") {
+		if s != "" {
+			segs = append(segs, s)
+		}
+	}
+	if svc.Name == OverflowService {
+		return inv.overflow(svc, method)
+	}
+	n := svc.tree.route(segs)
+	if n == nil {
+		return inv.overflow(svc, method)
+	}
+	e := n.eps[method]
+	if e == nil {
+		if svc.n >= inv.cfg.MaxEndpoints {
+			return inv.overflow(svc, method)
+		}
+		e = inv.newEndpoint(svc, method)
+		e.node = n
+		if n.eps == nil {
+			n.eps = make(map[string]*Endpoint)
+		}
+		n.eps[method] = e
+	}
+	return e
+}
+
+func (inv *Inventory) overflow(svc *Service, method string) *Endpoint {
+	inv.stats.Overflow++
+	e := svc.over[method]
+	if e == nil {
+		inv.nextID++
+		e = newEndpoint(inv.nextID, svc.Name, method)
+		e.Template = OverflowTemplate
+		svc.over[method] = e
+	}
+	return e
+}
+
+// retire records that endpoint e was merged into survivor.
+func (inv *Inventory) retire(e, survivor *Endpoint) {
+	inv.retired[e.ID] = survivor.ID
+	if s := inv.services[e.Service]; s != nil {
+		s.n--
+	}
+}
+
+// Retired reports which endpoint ids were merged into which.
+func (inv *Inventory) Retired() map[uint64]uint64 { return inv.retired }
+
+// observe updates the endpoint with one transaction.
+func (e *Endpoint) observe(t *http1.Transaction, query string) {
+	ts := t.Time()
+	if e.FirstSeen.IsZero() || ts.Before(e.FirstSeen) {
+		e.FirstSeen = ts
+	}
+	if ts.After(e.LastSeen) {
+		e.LastSeen = ts
+	}
+	e.Requests++
+	if t.Partial() {
+		e.Partial++
+	}
+	if s := t.Response.Status; s > 0 {
+		e.Statuses[s]++
+	}
+	addType(e.ReqTypes, t.Request.Header)
+	addType(e.RespTypes, t.Response.Header)
+	for query != "" {
+		var kv string
+		kv, query, _ = strings.Cut(query, "&")
+		name, value, _ := strings.Cut(kv, "=")
+		if name == "" || len(name) > 64 {
+			continue
+		}
+		q := e.Query[name]
+		if q == nil {
+			if len(e.Query) >= maxQueryParams {
+				e.QueryOverflow++
+				continue
+			}
+			q = &QueryParam{}
+			e.Query[strings.Clone(name)] = q
+		}
+		q.Count++
+		q.Types |= inferType(value)
+	}
+	a := t.Client.Addr().As16()
+	e.clients.Insert(a[:])
+	if t.Response.Seen() {
+		_ = e.latency.Add(float64(t.Latency()) / float64(time.Millisecond))
+		_ = e.rspSize.Add(float64(t.Response.Body.Len))
+	}
+	_ = e.reqSize.Add(float64(t.Request.Body.Len))
+}
+
+func addType(m map[string]uint64, h http1.Header) {
+	ct, ok := h.Get("Content-Type")
+	if !ok {
+		return
+	}
+	ct, _, _ = strings.Cut(ct, ";")
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	if _, known := m[ct]; known || len(m) < maxContentTypes {
+		m[ct]++
+	}
+}
+
+// Endpoints returns every endpoint, sorted by service, template and
+// method, with their templates current.
+func (inv *Inventory) Endpoints() []*Endpoint {
+	var out []*Endpoint
+	for _, s := range inv.services {
+		s.tree.settle(s.tree.root)
+		out = append(out, slices.Collect(maps.Values(s.docs))...)
+		out = append(out, slices.Collect(maps.Values(s.over))...)
+		var walk func(n *node)
+		walk = func(n *node) {
+			for _, e := range n.eps {
+				e.Template = n.template()
+				out = append(out, e)
+			}
+			for _, c := range n.lits {
+				walk(c)
+			}
+			if n.param != nil {
+				walk(n.param)
+			}
+		}
+		walk(s.tree.root)
+	}
+	slices.SortFunc(out, func(a, b *Endpoint) int {
+		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Template, b.Template), cmp.Compare(a.Method, b.Method))
+	})
+	return out
+}
+
+// Evidence returns why the last parameter of an endpoint's template is a
+// parameter, or nil.
+func (e *Endpoint) Evidence() *Evidence {
+	for n := e.node; n != nil; n = n.parent {
+		if n.ev != nil {
+			return n.ev
+		}
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package inventory
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/apitap/apitap/sensor/http1"
+)
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// txn builds a transaction; the client varies with n.
+func txn(host, method, target string, status, n int) *http1.Transaction {
+	t := &http1.Transaction{
+		Client: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(n >> 8), byte(n)}), 40000),
+		Server: netip.MustParseAddrPort("192.0.2.1:80"),
+	}
+	t.Request.Method, t.Request.Target, t.Request.Host = method, target, host
+	t.Request.Start = t0.Add(time.Duration(n) * time.Second)
+	t.Response.Status = status
+	return t
+}
+
+func templates(inv *Inventory) []string {
+	var out []string
+	for _, e := range inv.Endpoints() {
+		out = append(out, e.Method+" "+e.Service+e.Template)
+	}
+	return out
+}
+
+func TestTemplates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	names := func(n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("%s%s", []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"}[i%8], []string{"", "x", "y", "z", "w"}[i/8%5])+fmt.Sprint(i/40))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		traffic func(obs func(method, target string))
+		want    []string
+	}{
+		{"typed segments", func(obs func(string, string)) {
+			for i := range 50 {
+				obs("GET", fmt.Sprintf("/users/%d/orders/%x", 1000+i, rng.Uint64()|1<<63))
+				obs("GET", fmt.Sprintf("/items/%08x-%04x-%04x-%04x-%012x", rng.Uint32(), rng.Uint32()>>16, rng.Uint32()>>16, rng.Uint32()>>16, rng.Uint64()>>16))
+				obs("GET", fmt.Sprintf("/reports/2024-01-%02d?fmt=csv", 1+i%28))
+			}
+		}, []string{"GET api/items/{uuid}", "GET api/reports/{date}", "GET api/users/{id}/orders/{hash}"}},
+		{"a word next to typed values stays literal", func(obs func(string, string)) {
+			for i := range 40 {
+				obs("GET", fmt.Sprintf("/users/%d", i))
+			}
+			obs("GET", "/users/me")
+		}, []string{"GET api/users/me", "GET api/users/{id}"}},
+		{"versions stay literal", func(obs func(string, string)) {
+			for v := 1; v <= 40; v++ {
+				obs("GET", fmt.Sprintf("/v%d/status", v))
+			}
+		}, func() (w []string) {
+			for v := 1; v <= 40; v++ {
+				w = append(w, fmt.Sprintf("GET api/v%d/status", v))
+			}
+			slices.Sort(w)
+			return
+		}()},
+		{"many words become a parameter, frequent siblings stay", func(obs func(string, string)) {
+			for i, n := range names(200) {
+				obs("GET", "/users/v1/"+n)
+				if i%2 == 0 {
+					obs("PUT", "/users/v1/"+n+"/email")
+				}
+				obs("GET", "/users/v1/_debug")
+				if i%3 == 0 {
+					obs("POST", "/users/v1/login")
+				}
+			}
+		}, []string{"GET api/users/v1/_debug", "GET api/users/v1/{name}", "POST api/users/v1/login", "PUT api/users/v1/{name}/email"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inv := New(Config{})
+			n := 0
+			tc.traffic(func(method, target string) {
+				n++
+				inv.Observe(txn("api", method, target, 200, n))
+			})
+			got := templates(inv)
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("templates\n  %q\nwant\n  %q", got, tc.want)
+			}
+			var total uint64
+			for _, e := range inv.Endpoints() {
+				total += e.Requests
+			}
+			if total != uint64(n) {
+				t.Errorf("%d requests counted, %d observed: a merge lost counts", total, n)
+			}
+		})
+	}
+}
+
+// TestRandomPathFlood: a scanner's million random paths end as a bounded
+// number of endpoints, with bounded memory.
+func TestRandomPathFlood(t *testing.T) {
+	inv := New(Config{MaxEndpoints: 500, MaxNodes: 5000})
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alpha = "abcdefghijklmnopqrstuvwxyz-_"
+	seg := func() string {
+		b := make([]byte, 3+rng.IntN(10))
+		for i := range b {
+			b[i] = alpha[rng.IntN(len(alpha))]
+		}
+		return string(b)
+	}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	const N = 1_000_000
+	for i := range N {
+		path := ""
+		for range 1 + rng.IntN(6) {
+			path += "/" + seg()
+		}
+		inv.Observe(txn("victim", "GET", path, 404, i))
+	}
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	eps := inv.Endpoints()
+	var total uint64
+	for _, e := range eps {
+		total += e.Requests
+	}
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	for _, e := range eps[:min(len(eps), 8)] {
+		t.Logf("  %s %s%s %d", e.Method, e.Service, e.Template, e.Requests)
+	}
+	t.Logf("%d random paths -> %d endpoints, %d overflowed, heap grew %d KiB", N, len(eps), inv.Stats().Overflow, grown>>10)
+	if len(eps) > 501 {
+		t.Errorf("%d endpoints, cap 500 (+1 overflow)", len(eps))
+	}
+	if total != N {
+		t.Errorf("%d requests counted of %d", total, N)
+	}
+	if grown > 64<<20 {
+		t.Errorf("heap grew %d MiB", grown>>20)
+	}
+}

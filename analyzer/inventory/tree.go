@@ -1,0 +1,332 @@
+package inventory
+
+import (
+	"slices"
+	"strings"
+)
+
+// node is one position of a service's route tree: a literal segment or a
+// parameter, with the endpoints (one per method) whose path ends here.
+type node struct {
+	parent *node
+	seg    string // the literal, or the placeholder of a parameter node
+	lits   map[string]*node
+	param  *node
+	eps    map[string]*Endpoint
+
+	hits uint64 // transactions routed through this node
+	born uint64 // the parent's hits when this node was made
+
+	// Word positions: how many new words arrived since the last
+	// promotion, and the words already judged to be values.
+	pending  int
+	promoted bool
+	values   map[string]struct{}
+	ev       *Evidence // on parameter nodes: why
+}
+
+// Evidence explains why a position is a parameter.
+type Evidence struct {
+	Reason   string   `json:"reason"`   // "type" or "many distinct values"
+	Values   uint64   `json:"values"`   // values routed here (not distinct)
+	Distinct int      `json:"distinct"` // distinct values remembered (capped)
+	Examples []string `json:"examples"` // a few of them
+}
+
+const (
+	maxExamples = 5
+	maxValues   = 4096 // distinct word values remembered per position
+)
+
+func (n *node) child(seg string) *node {
+	c := &node{parent: n, seg: seg, born: n.hits}
+	if n.lits == nil {
+		n.lits = make(map[string]*node)
+	}
+	n.lits[seg] = c
+	return c
+}
+
+// paramChild returns the parameter child, creating it as placeholder.
+func (n *node) paramChild(placeholder, reason string) *node {
+	if n.param == nil {
+		n.param = &node{parent: n, seg: placeholder, born: n.hits, ev: &Evidence{Reason: reason}}
+	}
+	return n.param
+}
+
+// note records a value routed into a parameter node.
+func (p *node) note(value string) {
+	p.ev.Values++
+	if len(p.ev.Examples) < maxExamples && !slices.Contains(p.ev.Examples, value) {
+		p.ev.Examples = append(p.ev.Examples, value)
+	}
+}
+
+// template renders the route from the root to n.
+func (n *node) template() string {
+	if n.parent == nil {
+		return "/"
+	}
+	var segs []string
+	for c := n; c.parent != nil; c = c.parent {
+		segs = append(segs, c.seg)
+	}
+	slices.Reverse(segs)
+	return "/" + strings.Join(segs, "/")
+}
+
+// pressed reports whether the service nears its caps: promoted positions
+// then stop learning new literals.
+func (t *tree) pressed() bool {
+	cfg := &t.inv.cfg
+	return t.nodes >= cfg.MaxNodes/2 || t.svc.n >= cfg.MaxEndpoints/2
+}
+
+// tree is one service's route tree.
+type tree struct {
+	inv   *Inventory
+	svc   *Service
+	root  *node
+	nodes int
+}
+
+// route finds (or makes) the node for a path's segments. It returns nil
+// when the service's caps are reached and the path is new.
+func (t *tree) route(segs []string) *node {
+	n := t.root
+	n.hits++
+	cfg := &t.inv.cfg
+	for i, s := range segs {
+		if i >= cfg.MaxDepth {
+			return nil
+		}
+		k := classify(s)
+		var next *node
+		switch k {
+		case kindWord, kindVersion:
+			next = n.lits[s]
+			if next == nil && k == kindWord && n.promoted {
+				// A known value, or any new word while the service is
+				// under pressure, goes straight to the parameter.
+				if _, ok := n.values[s]; ok || len(n.values) >= maxValues || t.pressed() {
+					next = n.param
+					next.note(s)
+				}
+			}
+			if next == nil {
+				if k == kindWord {
+					n.pending++
+				}
+				if t.nodes >= cfg.MaxNodes {
+					// Full: judge this position now, which may free
+					// nodes and make the word a value.
+					if k == kindWord && n.pending >= minSettle {
+						t.promote(n, true)
+					}
+					if !n.promoted || k != kindWord {
+						return nil
+					}
+					next = n.param
+					next.note(s)
+					break
+				}
+				t.nodes++
+				next = n.child(s)
+				if k == kindWord && n.pending >= cfg.PromoteAfter {
+					t.promote(n, t.pressed())
+					if n.lits[s] == nil { // s was judged a value
+						next = n.param
+					}
+				}
+			}
+		default:
+			if n.param == nil {
+				if t.nodes >= cfg.MaxNodes {
+					return nil
+				}
+				t.nodes++
+			}
+			next = n.paramChild(paramName[k], "type")
+			next.note(s)
+		}
+		next.hits++
+		n = next
+	}
+	return n
+}
+
+// promote judges the word children of n: those that look like values of
+// one parameter (each seen little, their subtrees alike) merge into the
+// parameter child; the others stay literal. A young word is not judged
+// until it had a fair chance to show it is a frequent literal, except when
+// settling (before a report) a position already known to be a parameter:
+// then its young words are judged by their subtrees alone.
+func (t *tree) promote(n *node, settle bool) {
+	n.pending = 0
+	cfg := &t.inv.cfg
+	young := uint64(4 * cfg.PromoteAfter)
+	var cands []*node
+	for seg, c := range n.lits {
+		if classify(seg) != kindWord || n.hits-c.born < young && !settle {
+			continue
+		}
+		cands = append(cands, c)
+	}
+	minCands := cfg.PromoteAfter / 2
+	if settle {
+		minCands = minSettle
+	}
+	if len(cands) < minCands && !n.promoted {
+		return
+	}
+	freq := features(n)
+	total := len(n.lits)
+	if n.param != nil {
+		total++
+	}
+	var merge []*node
+	for _, c := range cands {
+		age := n.hits - c.born
+		frequent := age >= young && float64(c.hits)/float64(age) >= 0.15
+		// Keep a frequent literal, or a distinctive one seen often enough
+		// to tell (a scanner's random words are seen once each).
+		if frequent || c.hits >= 3 && typicality(c, freq, total) < 0.3 {
+			continue
+		}
+		merge = append(merge, c)
+	}
+	if len(merge) == 0 {
+		return
+	}
+	// Merge in a fixed order, so the surviving endpoint does not depend on
+	// map iteration.
+	slices.SortFunc(merge, func(a, b *node) int { return strings.Compare(a.seg, b.seg) })
+	p := n.paramChild(wordParam, "many distinct values")
+	if p.ev.Reason == "type" {
+		p.ev.Reason = "type and many distinct values"
+	}
+	if n.values == nil {
+		n.values = make(map[string]struct{})
+	}
+	for _, c := range merge {
+		delete(n.lits, c.seg)
+		if len(n.values) < maxValues {
+			n.values[c.seg] = struct{}{}
+		}
+		p.ev.Values += c.hits
+		if len(p.ev.Examples) < maxExamples {
+			p.ev.Examples = append(p.ev.Examples, c.seg)
+		}
+		t.merge(p, c)
+	}
+	p.ev.Distinct = len(n.values)
+	n.promoted = true
+}
+
+// features returns, for each feature (a method with an endpoint, a literal
+// grandchild, a parameter grandchild), how many children of n have it.
+func features(n *node) map[string]int {
+	f := make(map[string]int)
+	add := func(c *node) {
+		for m := range c.eps {
+			f["m:"+m]++
+		}
+		for s := range c.lits {
+			f["l:"+s]++
+		}
+		if c.param != nil {
+			f["p"]++
+		}
+	}
+	for _, c := range n.lits {
+		add(c)
+	}
+	if n.param != nil {
+		add(n.param)
+	}
+	return f
+}
+
+// typicality is how common c's features are among its siblings (0..1):
+// values of one parameter share their subtrees, literal siblings do not.
+func typicality(c *node, freq map[string]int, total int) float64 {
+	var sum float64
+	var k int
+	each := func(key string) {
+		sum += float64(freq[key]) / float64(total)
+		k++
+	}
+	for m := range c.eps {
+		each("m:" + m)
+	}
+	for s := range c.lits {
+		each("l:" + s)
+	}
+	if c.param != nil {
+		each("p")
+	}
+	if k == 0 {
+		return 1
+	}
+	return sum / float64(k)
+}
+
+// merge folds the subtree src into dst: children merge by segment and
+// endpoints by method, their statistics re-homed into the survivor.
+func (t *tree) merge(dst, src *node) {
+	dst.hits += src.hits
+	for m, e := range src.eps {
+		if d := dst.eps[m]; d != nil {
+			d.absorb(e)
+			t.inv.retire(e, d)
+		} else {
+			if dst.eps == nil {
+				dst.eps = make(map[string]*Endpoint)
+			}
+			dst.eps[m] = e
+			e.node = dst
+		}
+	}
+	for seg, c := range src.lits {
+		if d := dst.lits[seg]; d != nil {
+			t.merge(d, c)
+			t.nodes--
+		} else {
+			if dst.lits == nil {
+				dst.lits = make(map[string]*node)
+			}
+			c.parent = dst
+			dst.lits[seg] = c
+		}
+	}
+	if src.param != nil {
+		if dst.param != nil {
+			t.merge(dst.param, src.param)
+			t.nodes--
+		} else {
+			src.param.parent = dst
+			dst.param = src.param
+		}
+	}
+	t.nodes--
+}
+
+// minSettle is how many words a position needs before a report judges
+// whether they are values.
+const minSettle = 8
+
+// settle judges, before a report, every position with enough words: with
+// all the traffic seen so far, including words too young for the judgement
+// made while routing.
+func (t *tree) settle(n *node) {
+	if len(n.lits) >= minSettle || n.promoted && len(n.lits) > 0 {
+		t.promote(n, true)
+	}
+	for _, c := range n.lits {
+		t.settle(c)
+	}
+	if n.param != nil {
+		t.settle(n.param)
+	}
+}
