@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -45,7 +46,8 @@ type Endpoint struct {
 	// the spec's.
 	Documented bool
 
-	node *node
+	node  *node
+	dirty bool // changed since the last Save
 }
 
 // QueryParam is one query parameter name seen on an endpoint.
@@ -70,6 +72,7 @@ func newEndpoint(id uint64, service, method string) *Endpoint {
 
 // absorb folds o's statistics into e.
 func (e *Endpoint) absorb(o *Endpoint) {
+	e.dirty = true
 	if e.FirstSeen.IsZero() || !o.FirstSeen.IsZero() && o.FirstSeen.Before(e.FirstSeen) {
 		e.FirstSeen = o.FirstSeen
 	}
@@ -165,8 +168,21 @@ func (t typeSet) Names() []string {
 func (t typeSet) String() string { return strings.Join(t.Names(), "|") }
 
 // MarshalJSON renders the set as a list of names.
-func (t typeSet) MarshalJSON() ([]byte, error) {
-	return []byte(`["` + strings.Join(t.Names(), `","`) + `"]`), nil
+func (t typeSet) MarshalJSON() ([]byte, error) { return json.Marshal(t.Names()) }
+
+// UnmarshalJSON reads a list of names.
+func (t *typeSet) UnmarshalJSON(b []byte) error {
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		return err
+	}
+	*t = 0
+	for _, n := range names {
+		if i := slices.Index(typeNames, n); i >= 0 {
+			*t |= 1 << i
+		}
+	}
+	return nil
 }
 
 // inferType tells the type of a query value.

@@ -74,6 +74,7 @@ type Inventory struct {
 	services map[string]*Service
 	nextID   uint64
 	retired  map[uint64]uint64 // endpoint id -> the id it was merged into
+	gone     []uint64          // retired since the last Save
 	stats    Stats
 }
 
@@ -232,6 +233,7 @@ func (inv *Inventory) overflow(svc *Service, method string) *Endpoint {
 // retire records that endpoint e was merged into survivor.
 func (inv *Inventory) retire(e, survivor *Endpoint) {
 	inv.retired[e.ID] = survivor.ID
+	inv.gone = append(inv.gone, e.ID)
 	if s := inv.services[e.Service]; s != nil {
 		s.n--
 	}
@@ -250,6 +252,7 @@ func (e *Endpoint) observe(t *http1.Transaction, query string) {
 		e.LastSeen = ts
 	}
 	e.Requests++
+	e.dirty = true
 	if t.Partial() {
 		e.Partial++
 	}

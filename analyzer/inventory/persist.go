@@ -1,0 +1,181 @@
+package inventory
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// BucketEndpoints is the storage bucket of endpoint records.
+const BucketEndpoints = "endpoints"
+
+// Writer receives changed records (storage.Batch implements it).
+type Writer interface {
+	Put(bucket, key string, value []byte)
+	Delete(bucket, key string)
+}
+
+// Reader lists stored records (storage.Store implements it).
+type Reader interface {
+	ForEach(bucket string, fn func(key, value []byte) error) error
+}
+
+// record is an endpoint as stored: its statistics, sketches encoded.
+type record struct {
+	ID            uint64                 `json:"id"`
+	Service       string                 `json:"service"`
+	Method        string                 `json:"method"`
+	Template      string                 `json:"template"`
+	Documented    bool                   `json:"documented,omitempty"`
+	FirstSeen     time.Time              `json:"first_seen"`
+	LastSeen      time.Time              `json:"last_seen"`
+	Requests      uint64                 `json:"requests"`
+	Partial       uint64                 `json:"partial,omitempty"`
+	Statuses      map[int]uint64         `json:"statuses,omitempty"`
+	ReqTypes      map[string]uint64      `json:"req_types,omitempty"`
+	RespTypes     map[string]uint64      `json:"resp_types,omitempty"`
+	Query         map[string]*QueryParam `json:"query,omitempty"`
+	QueryOverflow uint64                 `json:"query_overflow,omitempty"`
+	Merged        []string               `json:"merged,omitempty"`
+	Clients       []byte                 `json:"clients"`
+	Latency       []byte                 `json:"latency"`
+	ReqSize       []byte                 `json:"req_size"`
+	RespSize      []byte                 `json:"resp_size"`
+}
+
+func key(id uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], id)
+	return string(b[:])
+}
+
+// Save writes the endpoints changed since the last Save, and deletes the
+// records of endpoints merged into others.
+func (inv *Inventory) Save(w Writer) error {
+	for _, e := range inv.Endpoints() {
+		if !e.dirty {
+			continue
+		}
+		r := record{
+			ID: e.ID, Service: e.Service, Method: e.Method, Template: e.Template, Documented: e.Documented,
+			FirstSeen: e.FirstSeen, LastSeen: e.LastSeen, Requests: e.Requests, Partial: e.Partial,
+			Statuses: e.Statuses, ReqTypes: e.ReqTypes, RespTypes: e.RespTypes,
+			Query: e.Query, QueryOverflow: e.QueryOverflow, Merged: e.Merged,
+		}
+		var err error
+		if r.Clients, err = e.clients.MarshalBinary(); err != nil {
+			return fmt.Errorf("endpoint %d: %w", e.ID, err)
+		}
+		e.latency.Encode(&r.Latency, false)
+		e.reqSize.Encode(&r.ReqSize, false)
+		e.rspSize.Encode(&r.RespSize, false)
+		b, err := json.Marshal(&r)
+		if err != nil {
+			return fmt.Errorf("endpoint %d: %w", e.ID, err)
+		}
+		w.Put(BucketEndpoints, key(e.ID), b)
+		e.dirty = false
+	}
+	for _, id := range inv.gone {
+		w.Delete(BucketEndpoints, key(id))
+	}
+	inv.gone = inv.gone[:0]
+	return nil
+}
+
+// Load merges stored endpoints into the inventory: their templates rebuild
+// the route trees, so later traffic lands on the same endpoints.
+func (inv *Inventory) Load(r Reader) error {
+	return r.ForEach(BucketEndpoints, func(k, v []byte) error {
+		var rec record
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("stored endpoint %x: %w", k, err)
+		}
+		e := newEndpoint(rec.ID, rec.Service, rec.Method)
+		e.Template, e.Documented = rec.Template, rec.Documented
+		e.FirstSeen, e.LastSeen, e.Requests, e.Partial = rec.FirstSeen, rec.LastSeen, rec.Requests, rec.Partial
+		for s, n := range rec.Statuses {
+			e.Statuses[s] = n
+		}
+		addCapped(e.ReqTypes, rec.ReqTypes, maxContentTypes)
+		addCapped(e.RespTypes, rec.RespTypes, maxContentTypes)
+		for q, p := range rec.Query {
+			e.Query[q] = p
+		}
+		e.QueryOverflow, e.Merged = rec.QueryOverflow, rec.Merged
+		if err := e.clients.UnmarshalBinary(rec.Clients); err != nil {
+			return fmt.Errorf("stored endpoint %d clients: %w", rec.ID, err)
+		}
+		for _, s := range []struct {
+			b   []byte
+			dst interface{ DecodeAndMergeWith([]byte) error }
+		}{{rec.Latency, e.latency}, {rec.ReqSize, e.reqSize}, {rec.RespSize, e.rspSize}} {
+			if err := s.dst.DecodeAndMergeWith(s.b); err != nil {
+				return fmt.Errorf("stored endpoint %d sketch: %w", rec.ID, err)
+			}
+		}
+		inv.place(e)
+		if e.ID > inv.nextID {
+			inv.nextID = e.ID
+		}
+		return nil
+	})
+}
+
+// place puts a stored endpoint where its template leads.
+func (inv *Inventory) place(e *Endpoint) {
+	svc := inv.service(e.Service)
+	switch {
+	case e.Template == OverflowTemplate:
+		if o := svc.over[e.Method]; o != nil {
+			o.absorb(e)
+			return
+		}
+		svc.over[e.Method] = e
+		return
+	case e.Documented:
+		k := e.Method + " " + e.Template
+		if d := svc.docs[k]; d != nil {
+			d.absorb(e)
+			return
+		}
+		svc.docs[k] = e
+		svc.n++
+		return
+	}
+	n := svc.tree.root
+	for s := range strings.SplitSeq(strings.TrimPrefix(e.Template, "/"), "/") {
+		if s == "" {
+			continue
+		}
+		if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' {
+			if n.param == nil {
+				svc.tree.nodes++
+			}
+			p := n.paramChild(s, "stored")
+			if s == wordParam {
+				n.promoted = true
+			}
+			n = p
+			continue
+		}
+		c := n.lits[s]
+		if c == nil {
+			svc.tree.nodes++
+			c = n.child(s)
+		}
+		n = c
+	}
+	if d := n.eps[e.Method]; d != nil {
+		d.absorb(e)
+		return
+	}
+	if n.eps == nil {
+		n.eps = make(map[string]*Endpoint)
+	}
+	e.node = n
+	n.eps[e.Method] = e
+	svc.n++
+}
