@@ -96,7 +96,7 @@ func (t *Transaction) Latency() time.Duration {
 // Time returns the packet time of the transaction: its request's first byte,
 // or its response's when no request was seen.
 func (t *Transaction) Time() time.Time {
-	if t.Request.seen {
+	if !t.Request.Start.IsZero() {
 		return t.Request.Start
 	}
 	return t.Response.Start

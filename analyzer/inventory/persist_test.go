@@ -1,0 +1,80 @@
+package inventory_test
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/storage"
+)
+
+func observe(inv *inventory.Inventory, n int, target string) {
+	t := &http1.Transaction{
+		Client: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(n >> 8), byte(n)}), 5000),
+		Server: netip.MustParseAddrPort("192.0.2.7:8080"),
+	}
+	t.Request.Method, t.Request.Target, t.Request.Host = "GET", target, "shop.example:8080"
+	t.Request.Start = time.Date(2026, 3, 1, 0, 0, n, 0, time.UTC)
+	t.Response.Status = 200 + n%2*204
+	inv.Observe(t)
+}
+
+// TestSaveLoadMerge: an inventory saved, loaded by a new process and fed
+// more traffic keeps its endpoints (same ids, counts added up).
+func TestSaveLoadMerge(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	st, err := storage.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.New(inventory.Config{})
+	for i := range 100 {
+		observe(inv, i, fmt.Sprintf("/orders/%d?expand=items", 1000+i))
+	}
+	var b storage.Batch
+	if err := inv.Save(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	before := inv.Endpoints()
+	st.Close()
+
+	st, err = storage.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	inv2 := inventory.New(inventory.Config{})
+	if err := inv2.Load(st); err != nil {
+		t.Fatal(err)
+	}
+	for i := 100; i < 150; i++ {
+		observe(inv2, i, fmt.Sprintf("/orders/%d", 1000+i))
+	}
+	after := inv2.Endpoints()
+	if len(before) != 1 || len(after) != 1 {
+		t.Fatalf("endpoints before %d, after %d; want 1 and 1", len(before), len(after))
+	}
+	a, b2 := before[0], after[0]
+	if a.ID != b2.ID || a.Template != "/orders/{id}" || b2.Template != a.Template || b2.Service != "shop.example:8080" {
+		t.Errorf("endpoint %d %s%s became %d %s%s", a.ID, a.Service, a.Template, b2.ID, b2.Service, b2.Template)
+	}
+	if b2.Requests != 150 || b2.Statuses[200] != 75 || b2.Statuses[404] != 75 {
+		t.Errorf("requests %d, statuses %v; want 150 split 75/75", b2.Requests, b2.Statuses)
+	}
+	if c := b2.Clients(); c < 145 || c > 155 {
+		t.Errorf("distinct clients estimated %d, want about 150", c)
+	}
+	if q := b2.Query["expand"]; q == nil || q.Count != 100 {
+		t.Errorf("query parameter expand: %+v", q)
+	}
+	if !b2.FirstSeen.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) || !b2.LastSeen.Equal(time.Date(2026, 3, 1, 0, 2, 29, 0, time.UTC)) {
+		t.Errorf("seen %v .. %v", b2.FirstSeen, b2.LastSeen)
+	}
+}
