@@ -4,6 +4,7 @@
 // Usage:
 //
 //	apitap read [flags] CAPTURE...
+//	apitap inventory --state DIR [flags]
 //	apitap version
 package main
 
@@ -26,6 +27,8 @@ func run(args []string) int {
 	switch args[0] {
 	case "read":
 		return cmdRead(args[1:], os.Stdout, os.Stderr)
+	case "inventory":
+		return cmdInventory(args[1:], os.Stdout, os.Stderr)
 	case "version", "--version", "-version":
 		fmt.Println("apitap", version)
 		return 0
@@ -44,6 +47,7 @@ func usage() {
 
 commands:
   read [flags] CAPTURE...   parse HTTP transactions from pcap/pcapng files (optionally .gz)
+  inventory --state DIR     the API inventory: documented, shadow, zombie and orphan endpoints
   version                   print the version
 
 Run 'apitap read -h' for the flags of read.

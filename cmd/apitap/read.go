@@ -14,10 +14,13 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/decap"
 	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/storage"
 )
 
 // cmdRead implements `apitap read`. It returns the exit status: 0 when every
@@ -33,8 +36,11 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Flow.MaxPagesPerFlow, "max-pages-per-flow", 0, "cap on reassembly pages per connection (default 256)")
 	fs.DurationVar(&cfg.Flow.IdleTimeout, "idle-timeout", 0, "close connections idle that long, in packet time (default 2m)")
 	fs.IntVar(&cfg.HTTP.MaxHeaderBytes, "max-header-bytes", 0, "cap on a header block (default 65536)")
+	var specs specFiles
+	fs.Var(&specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE) documenting APIs; repeatable")
+	state := fs.String("state", "", "merge the API inventory into the store in `DIR`")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: apitap read [flags] CAPTURE...\n\nReads pcap and pcapng files (gzip-compressed or not) and parses the HTTP/1.x\ntransactions in them. Without --emit it prints a summary.\n\nflags:\n")
+		fmt.Fprint(stderr, "usage: apitap read [flags] CAPTURE...\n\nReads pcap and pcapng files (gzip-compressed or not) and parses the HTTP/1.x\ntransactions in them. Without --emit it prints a summary; with --spec and\nwithout --state, also the API inventory.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -56,12 +62,39 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	idx, err := specs.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "apitap read: %v\n", err)
+		return 2
+	}
+	var inv *inventory.Inventory
+	var st *storage.Store
+	if idx != nil || *state != "" {
+		if inv, st, err = openInventory(*state, idx); err != nil {
+			fmt.Fprintf(stderr, "apitap read: %v\n", err)
+			return 1
+		}
+		if st != nil {
+			defer st.Close()
+		}
+	}
+
 	out := bufio.NewWriterSize(stdout, 1<<16)
 	defer out.Flush()
 	var line []byte
-	onTxn := func(t *http1.Transaction) {}
-	if *emit == "transactions" {
-		onTxn = func(t *http1.Transaction) {
+	var txns uint64
+	onTxn := func(t *http1.Transaction) {
+		if inv != nil {
+			inv.Observe(t)
+			// Long reads save as they go: a killed read loses at most
+			// the last batch.
+			if txns++; st != nil && txns%saveEvery == 0 {
+				if err := saveInventory(inv, st); err != nil {
+					fmt.Fprintf(stderr, "apitap read: %v\n", err)
+				}
+			}
+		}
+		if *emit == "transactions" {
 			line = http1.AppendJSON(line[:0], t)
 			line = append(line, '\n')
 			out.Write(line)
@@ -99,6 +132,23 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	if *emit == "" {
 		printSummary(out, files, p, time.Since(start))
 	}
+	if inv != nil {
+		if st != nil {
+			if err := saveInventory(inv, st); err != nil {
+				fmt.Fprintf(stderr, "apitap read: %v\n", err)
+				status = 1
+			}
+			if *emit == "" {
+				fmt.Fprintf(out, "inventory     %d endpoints in %s\n", len(inv.Endpoints()), st.Path())
+			}
+		} else if *emit == "" {
+			// Orphans (documented, never seen) would bury what the
+			// capture showed; `apitap inventory --class orphan` lists them.
+			rows := report.Build(inv, idx, report.Filter{Classes: []report.Class{report.Documented, report.Shadow, report.Zombie}})
+			fmt.Fprintln(out)
+			report.Table(out, rows)
+		}
+	}
 	// A write error (a full disk, a reader gone) lost output: report it and
 	// fail, whatever it is. bufio keeps the first error, so it is reported
 	// once and nothing more is written after it.
@@ -108,6 +158,10 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	}
 	return status
 }
+
+// saveEvery is how many transactions a read with --state handles between
+// saves.
+const saveEvery = 100_000
 
 func printSummary(w io.Writer, files int, p *sensor.Pipeline, took time.Duration) {
 	s, h := p.Stats(), p.HTTPStats()

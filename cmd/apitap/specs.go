@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/analyzer/spec"
+	"github.com/apitap/apitap/storage"
+)
+
+// specFiles is the repeatable --spec flag: FILE, or HOST=FILE to say which
+// service the spec describes.
+type specFiles []string
+
+func (s *specFiles) String() string     { return strings.Join(*s, ",") }
+func (s *specFiles) Set(v string) error { *s = append(*s, v); return nil }
+
+// load reads every spec; errors name the file (and line).
+func (s specFiles) load() (*spec.Index, error) {
+	if len(s) == 0 {
+		return nil, nil
+	}
+	var specs []*spec.Spec
+	for _, v := range s {
+		var sp *spec.Spec
+		var err error
+		if host, file, ok := strings.Cut(v, "="); ok && !strings.ContainsAny(host, "/\\") {
+			sp, err = spec.LoadFor(host, file)
+		} else {
+			sp, err = spec.Load(v)
+		}
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, sp)
+	}
+	return spec.NewIndex(specs...), nil
+}
+
+// matcher lets the inventory take documented templates from an index.
+type matcher struct{ idx *spec.Index }
+
+func (m matcher) MatchTemplate(host, method, path string) (string, bool) {
+	r, ok := m.idx.Match(host, method, path)
+	return r.Template, ok
+}
+
+// openInventory makes the inventory, loading the stored one when state is
+// set. The returned store is nil without state.
+func openInventory(state string, idx *spec.Index) (*inventory.Inventory, *storage.Store, error) {
+	var cfg inventory.Config
+	if idx != nil {
+		cfg.Specs = matcher{idx}
+	}
+	inv := inventory.New(cfg)
+	if state == "" {
+		return inv, nil, nil
+	}
+	st, err := storage.Open(state)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := inv.Load(st); err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("load inventory from %s: %w", state, err)
+	}
+	return inv, st, nil
+}
+
+// saveInventory writes what changed in one batch.
+func saveInventory(inv *inventory.Inventory, st *storage.Store) error {
+	var b storage.Batch
+	if err := inv.Save(&b); err != nil {
+		return err
+	}
+	return st.Write(&b)
+}
