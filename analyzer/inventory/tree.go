@@ -18,10 +18,10 @@ type node struct {
 	born uint64 // the parent's hits when this node was made
 
 	// Word positions: how many new words arrived since the last
-	// promotion, and the words already judged to be values.
+	// judgement, and how many were merged into the parameter.
 	pending  int
 	promoted bool
-	values   map[string]struct{}
+	merged   int
 	ev       *Evidence // on parameter nodes: why
 }
 
@@ -29,14 +29,11 @@ type node struct {
 type Evidence struct {
 	Reason   string   `json:"reason"`   // "type" or "many distinct values"
 	Values   uint64   `json:"values"`   // values routed here (not distinct)
-	Distinct int      `json:"distinct"` // distinct values remembered (capped)
+	Distinct int      `json:"distinct"` // words merged into the parameter
 	Examples []string `json:"examples"` // a few of them
 }
 
-const (
-	maxExamples = 5
-	maxValues   = 4096 // distinct word values remembered per position
-)
+const maxExamples = 5
 
 func (n *node) child(seg string) *node {
 	c := &node{parent: n, seg: seg, born: n.hits}
@@ -106,13 +103,13 @@ func (t *tree) route(segs []string) *node {
 		switch k {
 		case kindWord, kindVersion:
 			next = n.lits[s]
-			if next == nil && k == kindWord && n.promoted {
-				// A known value, or any new word while the service is
-				// under pressure, goes straight to the parameter.
-				if _, ok := n.values[s]; ok || len(n.values) >= maxValues || t.pressed() {
-					next = n.param
-					next.note(s)
-				}
+			if next == nil && k == kindWord && n.promoted && t.pressed() {
+				// Under pressure, a new word at a parameter position
+				// goes straight to the parameter. Otherwise it starts
+				// as a literal and is judged with the next batch: a word
+				// merged early can still prove to be a literal later.
+				next = n.param
+				next.note(s)
 			}
 			if next == nil {
 				if k == kindWord {
@@ -180,18 +177,50 @@ func (t *tree) promote(n *node, settle bool) {
 	if len(cands) < minCands && !n.promoted {
 		return
 	}
+	// A parameter position shows many distinct words, each seen little;
+	// a handful of words each seen often (an API's literal operations) is
+	// not one.
+	hits := make([]uint64, len(cands))
+	for i, c := range cands {
+		hits[i] = c.hits
+	}
+	slices.Sort(hits)
+	median := uint64(0)
+	if len(hits) > 0 {
+		median = hits[len(hits)/2]
+	}
+	if !n.promoted && !(median <= 4 || len(cands) >= 64) {
+		return
+	}
 	freq := features(n)
 	total := len(n.lits)
 	if n.param != nil {
 		total++
 	}
+	shapes := map[byte]int{}
+	for _, c := range cands {
+		shapes[shape(c.seg)]++
+	}
 	var merge []*node
 	for _, c := range cands {
-		age := n.hits - c.born
-		frequent := age >= young && float64(c.hits)/float64(age) >= 0.15
-		// Keep a frequent literal, or a distinctive one seen often enough
-		// to tell (a scanner's random words are seen once each).
-		if frequent || c.hits >= 3 && typicality(c, freq, total) < 0.3 {
+		// Keep a literal seen far more than the values around it, or one
+		// that stands out by its subtree or its shape ("_search" among
+		// index names) and was seen often enough to tell: a scanner's
+		// random words are seen once each.
+		frequent := c.hits >= max(5, 8*median)
+		// A word of a rare shape ("_bulk" among index names) is a literal
+		// from its first sighting, unless the service is under pressure.
+		if shapes[shape(c.seg)]*3 < len(cands) && !t.pressed() {
+			continue
+		}
+		var distinct bool
+		if n.param != nil && hasFeatures(n.param) {
+			// Values of the parameter share its subtree.
+			distinct = containment(c, n.param) < 0.5
+		} else {
+			distinct = typicality(c, freq, total) < 0.15
+		}
+		if frequent || c.hits >= 3 && distinct {
 			continue
 		}
 		merge = append(merge, c)
@@ -206,22 +235,32 @@ func (t *tree) promote(n *node, settle bool) {
 	if p.ev.Reason == "type" {
 		p.ev.Reason = "type and many distinct values"
 	}
-	if n.values == nil {
-		n.values = make(map[string]struct{})
-	}
 	for _, c := range merge {
 		delete(n.lits, c.seg)
-		if len(n.values) < maxValues {
-			n.values[c.seg] = struct{}{}
-		}
+		n.merged++
 		p.ev.Values += c.hits
 		if len(p.ev.Examples) < maxExamples {
 			p.ev.Examples = append(p.ev.Examples, c.seg)
 		}
 		t.merge(p, c)
 	}
-	p.ev.Distinct = len(n.values)
+	p.ev.Distinct = n.merged
 	n.promoted = true
+}
+
+// shape is the class of a word's first byte: lower, upper, digit, or the
+// byte itself ('_', '.', '-').
+func shape(w string) byte {
+	switch c := w[0]; {
+	case c >= 'a' && c <= 'z':
+		return 'a'
+	case c >= 'A' && c <= 'Z':
+		return 'A'
+	case c >= '0' && c <= '9':
+		return '0'
+	default:
+		return c
+	}
 }
 
 // features returns, for each feature (a method with an endpoint, a literal
@@ -246,6 +285,35 @@ func features(n *node) map[string]int {
 		add(n.param)
 	}
 	return f
+}
+
+func hasFeatures(n *node) bool { return len(n.eps) > 0 || len(n.lits) > 0 || n.param != nil }
+
+// containment is the share of c's features that p has too.
+func containment(c, p *node) float64 {
+	var in, all int
+	for m := range c.eps {
+		all++
+		if p.eps[m] != nil {
+			in++
+		}
+	}
+	for s := range c.lits {
+		all++
+		if p.lits[s] != nil {
+			in++
+		}
+	}
+	if c.param != nil {
+		all++
+		if p.param != nil {
+			in++
+		}
+	}
+	if all == 0 {
+		return 1
+	}
+	return float64(in) / float64(all)
 }
 
 // typicality is how common c's features are among its siblings (0..1):
