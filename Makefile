@@ -33,10 +33,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./sensor/http1/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./sensor/decap/
 
-# Analyse the captures shipped in testdata/demo and print what apitap found.
+# Analyse the captures shipped in testdata/demo and print what apitap found:
+# a summary, the API inventory against the Docker Engine spec (the Docker
+# calls are documented, the others are shadow APIs), and the transactions.
 demo: build
-	@echo "== apitap read testdata/demo/*.pcap"
-	@$(BIN) read testdata/demo/*.pcap
+	@echo "== apitap read --spec testdata/demo/docker-engine-v1.41.yaml testdata/demo/*.pcap"
+	@$(BIN) read --spec testdata/demo/docker-engine-v1.41.yaml testdata/demo/*.pcap
 	@echo
 	@echo "== apitap read --emit transactions testdata/demo/*.pcap"
 	@$(BIN) read --emit transactions testdata/demo/*.pcap

@@ -1,0 +1,92 @@
+package report_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/analyzer/report"
+	"github.com/apitap/apitap/analyzer/spec"
+	"github.com/apitap/apitap/sensor"
+	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/http1"
+)
+
+const corpus = "../../../shared/corpus"
+
+type matcher struct{ idx *spec.Index }
+
+func (m matcher) MatchTemplate(host, method, path string) (string, bool) {
+	r, ok := m.idx.Match(host, method, path)
+	return r.Template, ok
+}
+
+// inventoryOf reads a capture into an inventory routed by idx.
+func inventoryOf(t *testing.T, pcap string, idx *spec.Index) *inventory.Inventory {
+	t.Helper()
+	var cfg inventory.Config
+	if idx != nil {
+		cfg.Specs = matcher{idx}
+	}
+	inv := inventory.New(cfg)
+	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { inv.Observe(x) })
+	src, err := capture.OpenFile(filepath.Join(corpus, pcap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if err := p.Run(src); err != nil {
+		t.Fatal(err)
+	}
+	p.Flush()
+	return inv
+}
+
+// TestDockerDocumented: the Docker API capture against the Docker Engine
+// spec gives the container operations documented under the spec's
+// templates, base path included, and no endpoint per container id.
+func TestDockerDocumented(t *testing.T) {
+	sp, err := spec.Load(filepath.Join(corpus, "openapi/docker/v1.41.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := spec.NewIndex(sp)
+	rows := report.Build(inventoryOf(t, "zeek/http/docker-http-upgrade.pcap", idx), idx,
+		report.Filter{Classes: []report.Class{report.Documented, report.Shadow, report.Zombie}})
+	var got []string
+	for _, r := range rows {
+		got = append(got, string(r.Class)+" "+r.Method+" "+r.Template)
+		if strings.Contains(r.Template, "cc4fc8e4") {
+			t.Errorf("a per-container endpoint: %s", r.Template)
+		}
+	}
+	want := []string{
+		"shadow HEAD /_ping", // Docker also serves the API without its version prefix, which the spec does not document
+		"documented POST /v1.41/containers/create",
+		"documented POST /v1.41/containers/{id}/attach",
+		"documented POST /v1.41/containers/{id}/resize",
+		"documented POST /v1.41/containers/{id}/start",
+		"documented POST /v1.41/containers/{id}/wait",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	orphans := report.Build(inventoryOf(t, "zeek/http/docker-http-upgrade.pcap", idx), idx, report.Filter{Classes: []report.Class{report.Orphan}})
+	if len(orphans) != len(sp.Ops)-5 {
+		t.Errorf("%d orphans, want %d (documented operations never seen)", len(orphans), len(sp.Ops)-5)
+	}
+}
+
+// TestShadowWithoutSpec: with no spec everything seen is shadow.
+func TestShadowWithoutSpec(t *testing.T) {
+	rows := report.Build(inventoryOf(t, "suricata-verify/http-post-file/input.pcap", nil), nil, report.Filter{})
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3", len(rows))
+	}
+	for _, r := range rows {
+		if r.Class != report.Shadow {
+			t.Errorf("%s %s is %s without any spec", r.Method, r.Template, r.Class)
+		}
+	}
+}
