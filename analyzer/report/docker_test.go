@@ -1,6 +1,8 @@
 package report_test
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,6 +89,39 @@ func TestShadowWithoutSpec(t *testing.T) {
 	for _, r := range rows {
 		if r.Class != report.Shadow {
 			t.Errorf("%s %s is %s without any spec", r.Method, r.Template, r.Class)
+		}
+	}
+}
+
+// TestOpenAPIRoundTrip: the document written for a service validates, and
+// imported back as its spec makes every observed endpoint documented.
+func TestOpenAPIRoundTrip(t *testing.T) {
+	for _, pcap := range []string{"suricata-verify/http-post-file/input.pcap", "zeek/http/docker-http-upgrade.pcap", "ndpi/1kxun.pcap"} {
+		inv := inventoryOf(t, pcap, nil)
+		rows := report.Build(inv, nil, report.Filter{})
+		for _, svc := range report.Services(rows) {
+			var buf bytes.Buffer
+			if err := report.OpenAPI(&buf, rows, svc); err != nil {
+				t.Fatalf("%s %s: %v", pcap, svc, err)
+			}
+			if err := spec.Validate(buf.Bytes()); err != nil {
+				t.Fatalf("%s %s: the document does not validate: %v\n%s", pcap, svc, err, buf.Bytes())
+			}
+			file := filepath.Join(t.TempDir(), "learned.json")
+			if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			host, _, _ := strings.Cut(svc, "@")
+			sp, err := spec.LoadFor(host, file)
+			if err != nil {
+				t.Fatalf("%s %s: %v", pcap, svc, err)
+			}
+			idx := spec.NewIndex(sp)
+			for _, r := range report.Build(inv, idx, report.Filter{Service: svc}) {
+				if r.Class != report.Documented && r.Class != report.Orphan && report.OpenAPIMethod(r.Method) {
+					t.Errorf("%s: %s %s%s is %s against its own learned spec", pcap, r.Method, r.Service, r.Template, r.Class)
+				}
+			}
 		}
 	}
 }

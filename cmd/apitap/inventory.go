@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/apitap/apitap/analyzer/report"
 )
@@ -19,11 +22,12 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 	state := fs.String("state", "", "the store `DIR` that read or run filled (required)")
 	var specs specFiles
 	fs.Var(&specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE); repeatable")
-	format := fs.String("format", "table", "table, json or csv")
+	format := fs.String("format", "table", "table, json, csv, html or openapi")
+	outDir := fs.String("out", "", "with --format openapi: write one document per service into `DIR`")
 	service := fs.String("service", "", "only this service")
 	classes := fs.String("class", "", "only these classes, comma-separated: documented,shadow,zombie,orphan")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: apitap inventory --state DIR [--spec FILE]... [--format F] [--service S] [--class C,...]\n\nflags:\n")
+		fmt.Fprint(stderr, "usage: apitap inventory --state DIR [--spec FILE]... [--format F] [--service S] [--class C,...] [--out DIR]\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -49,9 +53,13 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	write := map[string]func(io.Writer, []report.Row) error{"table": report.Table, "json": report.JSON, "csv": report.CSV}[*format]
-	if write == nil {
-		fmt.Fprintf(stderr, "apitap inventory: --format %q: want table, json or csv\n", *format)
+	write := map[string]func(io.Writer, []report.Row) error{
+		"table": report.Table, "json": report.JSON, "csv": report.CSV,
+		"html":    func(w io.Writer, rows []report.Row) error { return report.HTML(w, rows, time.Now()) },
+		"openapi": nil,
+	}
+	if _, ok := write[*format]; !ok {
+		fmt.Fprintf(stderr, "apitap inventory: --format %q: want table, json, csv, html or openapi\n", *format)
 		return 2
 	}
 	idx, err := specs.load()
@@ -65,13 +73,59 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
+	rows := report.Build(inv, idx, f)
+	if *format == "openapi" {
+		return writeOpenAPI(rows, *outDir, stdout, stderr)
+	}
 	out := bufio.NewWriter(stdout)
-	if err := write(out, report.Build(inv, idx, f)); err == nil {
+	if err := write[*format](out, rows); err == nil {
 		err = out.Flush()
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "apitap inventory: %v\n", err)
 		return 1
+	}
+	return 0
+}
+
+// writeOpenAPI writes one OpenAPI 3.1 document per service: to stdout when
+// there is one service, else into dir, one file per service.
+func writeOpenAPI(rows []report.Row, dir string, stdout, stderr io.Writer) int {
+	services := report.Services(rows)
+	if dir == "" {
+		if len(services) != 1 {
+			fmt.Fprintf(stderr, "apitap inventory: %d services: choose one with --service, or give --out DIR\n", len(services))
+			return 2
+		}
+		if err := report.OpenAPI(stdout, rows, services[0]); err != nil {
+			fmt.Fprintf(stderr, "apitap inventory: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "apitap inventory: %v\n", err)
+		return 1
+	}
+	for _, svc := range services {
+		name := strings.Map(func(r rune) rune {
+			if r == '/' || r == '\\' || r == ':' || r == '@' || r == '=' {
+				return '_'
+			}
+			return r
+		}, svc) + ".openapi.json"
+		f, err := os.Create(filepath.Join(dir, name))
+		if err == nil {
+			err = report.OpenAPI(f, rows, svc)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "apitap inventory: %s: %v\n", svc, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s\n", filepath.Join(dir, name))
 	}
 	return 0
 }
