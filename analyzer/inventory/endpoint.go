@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"cmp"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/DataDog/sketches-go/ddsketch"
+	"github.com/apitap/apitap/analyzer/schema"
 	"github.com/axiomhq/hyperloglog"
 )
 
@@ -38,6 +40,20 @@ type Endpoint struct {
 	clients                   *hyperloglog.Sketch // distinct client addresses
 	latency, reqSize, rspSize *ddsketch.DDSketch  // milliseconds, bytes
 
+	// Auth counts requests per authentication scheme ("none", "basic",
+	// "bearer_jwt", ...; a request may carry several), and AuthFlags the
+	// risky JWTs ("alg_none", "no_expiry", "expired").
+	Auth, AuthFlags map[string]uint64
+	// AuthNames counts where credentials were carried, in OpenAPI's terms:
+	// "apiKeyHeader:X-API-Key", "apiKeyQuery:api_key", "cookie:sessionid".
+	AuthNames map[string]uint64
+	// Sensitive lists the sensitive data seen, by direction, class and
+	// field path: counts and a masked example, never a value.
+	Sensitive map[string]*Sensitive
+	// ReqSchema and RespSchema are the JSON body schemas; nil until a JSON
+	// body was seen.
+	ReqSchema, RespSchema *schema.Schema
+
 	// Merged lists the templates folded into this endpoint when a
 	// position became a parameter.
 	Merged []string
@@ -49,6 +65,18 @@ type Endpoint struct {
 	node  *node
 	dirty bool // changed since the last Save
 }
+
+// Sensitive is one kind of sensitive data seen at one place of an
+// endpoint's traffic.
+type Sensitive struct {
+	Dir    string `json:"dir"` // "request" or "response"
+	Class  string `json:"class"`
+	Path   string `json:"path"` // JSON path, form field, query parameter or header
+	Count  uint64 `json:"count"`
+	Masked string `json:"masked"` // an example, masked
+}
+
+const maxSensitive = 64
 
 // QueryParam is one query parameter name seen on an endpoint.
 type QueryParam struct {
@@ -64,9 +92,11 @@ func newEndpoint(id uint64, service, method string) *Endpoint {
 	return &Endpoint{
 		ID: id, Service: service, Method: method,
 		Statuses: make(map[int]uint64), ReqTypes: make(map[string]uint64), RespTypes: make(map[string]uint64),
-		Query:   make(map[string]*QueryParam),
-		clients: hyperloglog.New14(),
-		latency: sk(), reqSize: sk(), rspSize: sk(),
+		Query: make(map[string]*QueryParam),
+		Auth:  make(map[string]uint64), AuthFlags: make(map[string]uint64), AuthNames: make(map[string]uint64),
+		Sensitive: make(map[string]*Sensitive),
+		clients:   hyperloglog.New14(),
+		latency:   sk(), reqSize: sk(), rspSize: sk(),
 	}
 }
 
@@ -97,6 +127,22 @@ func (e *Endpoint) absorb(o *Endpoint) {
 		}
 	}
 	e.QueryOverflow += o.QueryOverflow
+	for k, v := range o.Auth {
+		e.Auth[k] += v
+	}
+	for k, v := range o.AuthFlags {
+		e.AuthFlags[k] += v
+	}
+	addCapped(e.AuthNames, o.AuthNames, maxContentTypes)
+	for k, v := range o.Sensitive {
+		if d := e.Sensitive[k]; d != nil {
+			d.Count += v.Count
+		} else if len(e.Sensitive) < maxSensitive {
+			e.Sensitive[k] = v
+		}
+	}
+	e.ReqSchema = mergeSchema(e.ReqSchema, o.ReqSchema)
+	e.RespSchema = mergeSchema(e.RespSchema, o.RespSchema)
 	_ = e.clients.Merge(o.clients)
 	_ = e.latency.MergeWith(o.latency)
 	_ = e.reqSize.MergeWith(o.reqSize)
@@ -219,4 +265,27 @@ func inferType(v string) typeSet {
 		return tNumber
 	}
 	return tString
+}
+
+func mergeSchema(a, b *schema.Schema) *schema.Schema {
+	switch {
+	case b == nil:
+		return a
+	case a == nil:
+		return b
+	}
+	a.Merge(b)
+	return a
+}
+
+// SensitiveList returns the sensitive data seen, sorted.
+func (e *Endpoint) SensitiveList() []Sensitive {
+	out := make([]Sensitive, 0, len(e.Sensitive))
+	for _, s := range e.Sensitive {
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b Sensitive) int {
+		return cmp.Or(cmp.Compare(a.Dir, b.Dir), cmp.Compare(a.Class, b.Class), cmp.Compare(a.Path, b.Path))
+	})
+	return out
 }

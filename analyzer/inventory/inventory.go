@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apitap/apitap/analyzer/auth"
+	"github.com/apitap/apitap/analyzer/schema"
+	"github.com/apitap/apitap/analyzer/sensitive"
 	"github.com/apitap/apitap/sensor/decap"
 	"github.com/apitap/apitap/sensor/http1"
 )
@@ -282,6 +285,7 @@ func (e *Endpoint) observe(t *http1.Transaction, query string) {
 	}
 	a := t.Client.Addr().As16()
 	e.clients.Insert(a[:])
+	e.observeContent(t)
 	if t.Response.Seen() {
 		_ = e.latency.Add(float64(t.Latency()) / float64(time.Millisecond))
 		_ = e.rspSize.Add(float64(t.Response.Body.Len))
@@ -339,4 +343,81 @@ func (e *Endpoint) Evidence() *Evidence {
 		}
 	}
 	return nil
+}
+
+// observeContent records authentication, sensitive data and body schemas.
+func (e *Endpoint) observeContent(t *http1.Transaction) {
+	r := auth.Classify(&t.Request, t.Time())
+	for s := range r.Schemes.All() { // "none" when there is none
+		e.Auth[s.String()]++
+	}
+	for _, n := range []struct{ kind, name string }{
+		{"apiKeyHeader:", r.APIKeyHeader}, {"apiKeyQuery:", r.APIKeyParam}, {"cookie:", r.SessionCookie},
+	} {
+		if n.name != "" {
+			k := n.kind + n.name
+			if _, ok := e.AuthNames[k]; ok || len(e.AuthNames) < maxContentTypes {
+				e.AuthNames[k]++
+			}
+		}
+	}
+	if r.Schemes.Has(auth.BearerJWT) {
+		for _, f := range []auth.Flags{auth.AlgNone, auth.NoExpiry, auth.Expired} {
+			if r.JWT.Flags&f != 0 {
+				e.AuthFlags[f.String()]++
+			}
+		}
+	}
+	var buf [16]sensitive.Finding
+	found := buf[:0]
+	reqType, _ := t.Request.Header.Get("Content-Type")
+	found = sensitive.Scan(t.Request.Body.Sample, reqType, found)
+	found = sensitive.ScanQuery(t.Request.Target, found)
+	found = sensitive.ScanHeaders(t.Request.Header, found)
+	nreq := len(found)
+	var respType string
+	if t.Response.Seen() {
+		respType, _ = t.Response.Header.Get("Content-Type")
+		found = sensitive.Scan(t.Response.Body.Sample, respType, found)
+		found = sensitive.ScanHeaders(t.Response.Header, found)
+	}
+	for i, f := range found {
+		dir := "request"
+		if i >= nreq {
+			dir = "response"
+		}
+		k := dir + "|" + f.Class.String() + "|" + f.Path
+		if s := e.Sensitive[k]; s != nil {
+			s.Count++
+		} else if len(e.Sensitive) < maxSensitive {
+			e.Sensitive[k] = &Sensitive{Dir: dir, Class: f.Class.String(), Path: f.Path, Count: 1, Masked: f.Masked}
+		}
+	}
+	if isJSON(reqType, t.Request.Body.Sample) && !t.Request.Body.Truncated {
+		if e.ReqSchema == nil {
+			e.ReqSchema = new(schema.Schema)
+		}
+		_ = e.ReqSchema.Observe(t.Request.Body.Sample) // invalid JSON records nothing
+	}
+	if isJSON(respType, t.Response.Body.Sample) && !t.Response.Body.Truncated && t.Response.Status < 300 {
+		if e.RespSchema == nil {
+			e.RespSchema = new(schema.Schema)
+		}
+		_ = e.RespSchema.Observe(t.Response.Body.Sample)
+	}
+}
+
+// isJSON tells a JSON body: application/json or a +json type, or, as
+// clients often omit or mislabel it, no type or text/plain with a body that
+// starts like JSON.
+func isJSON(ct string, body []byte) bool {
+	if len(body) == 0 {
+		return false
+	}
+	ct, _, _ = strings.Cut(ct, ";")
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	if ct == "application/json" || strings.HasSuffix(ct, "+json") {
+		return true
+	}
+	return (ct == "" || ct == "text/plain") && (body[0] == '{' || body[0] == '[')
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/apitap/apitap/analyzer/schema"
 )
 
 // BucketEndpoints is the storage bucket of endpoint records.
@@ -39,6 +41,12 @@ type record struct {
 	Query         map[string]*QueryParam `json:"query,omitempty"`
 	QueryOverflow uint64                 `json:"query_overflow,omitempty"`
 	Merged        []string               `json:"merged,omitempty"`
+	Auth          map[string]uint64      `json:"auth,omitempty"`
+	AuthFlags     map[string]uint64      `json:"auth_flags,omitempty"`
+	AuthNames     map[string]uint64      `json:"auth_names,omitempty"`
+	Sensitive     []Sensitive            `json:"sensitive,omitempty"`
+	ReqSchema     *schema.Schema         `json:"req_schema,omitempty"`
+	RespSchema    *schema.Schema         `json:"resp_schema,omitempty"`
 	Clients       []byte                 `json:"clients"`
 	Latency       []byte                 `json:"latency"`
 	ReqSize       []byte                 `json:"req_size"`
@@ -63,6 +71,8 @@ func (inv *Inventory) Save(w Writer) error {
 			FirstSeen: e.FirstSeen, LastSeen: e.LastSeen, Requests: e.Requests, Partial: e.Partial,
 			Statuses: e.Statuses, ReqTypes: e.ReqTypes, RespTypes: e.RespTypes,
 			Query: e.Query, QueryOverflow: e.QueryOverflow, Merged: e.Merged,
+			Auth: e.Auth, AuthFlags: e.AuthFlags, AuthNames: e.AuthNames, Sensitive: e.SensitiveList(),
+			ReqSchema: e.ReqSchema, RespSchema: e.RespSchema,
 		}
 		var err error
 		if r.Clients, err = e.clients.MarshalBinary(); err != nil {
@@ -105,6 +115,18 @@ func (inv *Inventory) Load(r Reader) error {
 			e.Query[q] = p
 		}
 		e.QueryOverflow, e.Merged = rec.QueryOverflow, rec.Merged
+		for k, v := range rec.Auth {
+			e.Auth[k] = v
+		}
+		for k, v := range rec.AuthFlags {
+			e.AuthFlags[k] = v
+		}
+		addCapped(e.AuthNames, rec.AuthNames, maxContentTypes)
+		for _, s := range rec.Sensitive {
+			s := s
+			e.Sensitive[s.Dir+"|"+s.Class+"|"+s.Path] = &s
+		}
+		e.ReqSchema, e.RespSchema = rec.ReqSchema, rec.RespSchema
 		if err := e.clients.UnmarshalBinary(rec.Clients); err != nil {
 			return fmt.Errorf("stored endpoint %d clients: %w", rec.ID, err)
 		}

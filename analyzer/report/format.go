@@ -15,7 +15,7 @@ import (
 // Table writes the rows for a terminal.
 func Table(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLASS\tSERVICE\tMETHOD\tTEMPLATE\tREQUESTS\tSTATUSES\tCLIENTS\tP50 MS\tLAST SEEN")
+	fmt.Fprintln(tw, "CLASS\tSERVICE\tMETHOD\tTEMPLATE\tREQUESTS\tSTATUSES\tCLIENTS\tP50 MS\tAUTH\tSENSITIVE\tLAST SEEN")
 	for _, r := range rows {
 		last := "-"
 		if r.LastSeen != nil {
@@ -25,8 +25,8 @@ func Table(w io.Writer, rows []Row) error {
 		if r.Drift != nil {
 			class += "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%.1f\t%s\n", class, r.Service, r.Method, r.Template,
-			r.Requests, statuses(r.Statuses), r.Clients, r.LatencyMS[0], last)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%.1f\t%s\t%s\t%s\n", class, r.Service, r.Method, r.Template,
+			r.Requests, statuses(r.Statuses), r.Clients, r.LatencyMS[0], authSummary(r), sensitiveSummary(r), last)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -69,7 +69,7 @@ func JSON(w io.Writer, rows []Row) error {
 // csvHeader is the column list of CSV output, documented in the README.
 var csvHeader = []string{"class", "why", "service", "method", "template", "spec", "spec_path", "requests", "partial",
 	"statuses", "clients", "latency_p50_ms", "latency_p99_ms", "resp_bytes_p50", "first_seen", "last_seen",
-	"query_params", "undocumented_query", "undocumented_statuses"}
+	"query_params", "auth", "sensitive", "undocumented_query", "undocumented_statuses", "undocumented_response_fields"}
 
 // CSV writes the rows as CSV with a header line.
 func CSV(w io.Writer, rows []Row) error {
@@ -87,9 +87,9 @@ func CSV(w io.Writer, rows []Row) error {
 		for _, p := range r.Query {
 			q = append(q, p.Name)
 		}
-		var dq, ds []string
+		var dq, ds, df []string
 		if r.Drift != nil {
-			dq = r.Drift.Query
+			dq, df = r.Drift.Query, r.Drift.Fields
 			for _, s := range r.Drift.Statuses {
 				ds = append(ds, strconv.Itoa(s))
 			}
@@ -97,8 +97,50 @@ func CSV(w io.Writer, rows []Row) error {
 		cw.Write([]string{string(r.Class), r.Why, r.Service, r.Method, r.Template, r.Spec, r.SpecPath,
 			strconv.FormatUint(r.Requests, 10), strconv.FormatUint(r.Partial, 10), statuses(r.Statuses),
 			strconv.FormatUint(r.Clients, 10), f(r.LatencyMS[0]), f(r.LatencyMS[2]), f(r.RespBytes[0]),
-			ts(r.FirstSeen), ts(r.LastSeen), strings.Join(q, " "), strings.Join(dq, " "), strings.Join(ds, " ")})
+			ts(r.FirstSeen), ts(r.LastSeen), strings.Join(q, " "), authSummary(r), sensitiveSummary(r),
+			strings.Join(dq, " "), strings.Join(ds, " "), strings.Join(df, " ")})
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// authSummary names the schemes seen, most common first: "bearer_jwt" or
+// "none,basic"; "!" marks risky JWTs.
+func authSummary(r Row) string {
+	if len(r.Auth) == 0 {
+		return "-"
+	}
+	names := make([]string, 0, len(r.Auth))
+	for k := range r.Auth {
+		names = append(names, k)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if r.Auth[a] != r.Auth[b] {
+			if r.Auth[a] > r.Auth[b] {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	s := strings.Join(names, ",")
+	if len(r.JWTFlags) > 0 {
+		s += "!"
+	}
+	return s
+}
+
+// sensitiveSummary lists the sensitive classes seen: "email,password".
+func sensitiveSummary(r Row) string {
+	var classes []string
+	for _, s := range r.Sensitive {
+		if !slices.Contains(classes, s.Class) {
+			classes = append(classes, s.Class)
+		}
+	}
+	if len(classes) == 0 {
+		return "-"
+	}
+	slices.Sort(classes)
+	return strings.Join(classes, ",")
 }

@@ -40,6 +40,9 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return strings.Join(s, ", ")
 	},
+	"auth":    authSummary,
+	"sens":    sensitiveSummary,
+	"pct":     func(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) },
 	"classes": func() []Class { return []Class{Documented, Shadow, Zombie, Orphan} },
 	"sorted":  func(m map[string]uint64) []string { k := sortedKeys(m); slices.Sort(k); return k },
 }).Parse(pageHTML))
@@ -70,7 +73,7 @@ dt{color:#666}
 <div class="sub">{{len .Rows}} endpoints on {{.Services}} services · generated {{.Generated}} by apitap</div>
 <div class="cards">{{range classes}}<div class="card {{.}}"><b id="count-{{.}}">{{index $.Counts .}}</b>{{.}}</div>{{end}}</div>
 <table id="endpoints">
-<thead><tr><th data-type="text">Class</th><th data-type="text">Service</th><th data-type="text">Method</th><th data-type="text">Template</th><th data-type="num">Requests</th><th data-type="num">Clients</th><th data-type="num">p50 ms</th><th data-type="text">Last seen</th></tr></thead>
+<thead><tr><th data-type="text">Class</th><th data-type="text">Service</th><th data-type="text">Method</th><th data-type="text">Template</th><th data-type="num">Requests</th><th data-type="num">Clients</th><th data-type="num">p50 ms</th><th data-type="text">Auth</th><th data-type="text">Sensitive</th><th data-type="text">Last seen</th></tr></thead>
 <tbody>{{range .Rows}}
 <tr class="row"><td class="{{.Class}}">{{.Class}}{{if .Why}} ({{.Why}}){{end}}</td><td>{{.Service}}</td><td>{{.Method}}</td>
 <td><details><summary><code>{{.Template}}</code></summary><dl>
@@ -82,11 +85,15 @@ dt{color:#666}
 {{if .ReqTypes}}<dt>request types</dt><dd>{{join .ReqTypes}}</dd>{{end}}
 {{if .RespTypes}}<dt>response types</dt><dd>{{join .RespTypes}}</dd>{{end}}
 {{if .Query}}<dt>query</dt><dd>{{range .Query}}<code>{{.Name}}</code> ({{join .Types}}, {{.Count}}) {{end}}</dd>{{end}}
-{{with .Drift}}<dt>drift</dt><dd>{{if .Query}}undocumented query: {{join .Query}}. {{end}}{{if .Statuses}}undocumented statuses: {{ints .Statuses}}.{{end}}</dd>{{end}}
+{{if .Auth}}<dt>authentication</dt><dd>{{range $k, $v := .Auth}}{{$k}} {{pct $v}} {{end}}{{range $k, $v := .JWTFlags}}<b>jwt {{$k}} {{pct $v}}</b> {{end}}</dd>{{end}}
+{{if .Sensitive}}<dt>sensitive data</dt><dd>{{range .Sensitive}}{{.Dir}} <code>{{.Path}}</code>: {{.Class}} ×{{.Count}} (<code>{{.Masked}}</code>)<br>{{end}}</dd>{{end}}
+{{if .ReqFields}}<dt>request body</dt><dd>{{range .ReqFields}}<code>{{.Path}}</code> {{join .Types}}{{if .Format}} ({{.Format}}){{end}}<br>{{end}}</dd>{{end}}
+{{if .RespFields}}<dt>response body</dt><dd>{{range .RespFields}}<code>{{.Path}}</code> {{join .Types}}{{if .Format}} ({{.Format}}){{end}}<br>{{end}}</dd>{{end}}
+{{with .Drift}}<dt>drift</dt><dd>{{if .Query}}undocumented query: {{join .Query}}. {{end}}{{if .Statuses}}undocumented statuses: {{ints .Statuses}}. {{end}}{{if .Fields}}undocumented response fields: {{join .Fields}}.{{end}}</dd>{{end}}
 {{with .Evidence}}<dt>parameter</dt><dd>{{.Reason}}; {{.Values}} values{{if .Examples}}, e.g. {{join .Examples}}{{end}}</dd>{{end}}
 {{if .Merged}}<dt>merged</dt><dd>{{join .Merged}}</dd>{{end}}
 </dl></details></td>
-<td class="num">{{.Requests}}</td><td class="num">{{.Clients}}</td><td class="num">{{ms (index .LatencyMS 0)}}</td><td>{{if .LastSeen}}{{time .LastSeen}}{{else}}never{{end}}</td></tr>{{end}}
+<td class="num">{{.Requests}}</td><td class="num">{{.Clients}}</td><td class="num">{{ms (index .LatencyMS 0)}}</td><td>{{auth .}}</td><td>{{sens .}}</td><td>{{if .LastSeen}}{{time .LastSeen}}{{else}}never{{end}}</td></tr>{{end}}
 </tbody></table>
 <script>
 // Sort the table by the clicked column; click again to reverse.

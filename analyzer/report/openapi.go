@@ -29,7 +29,14 @@ func Learned(rows []Row, service string) spec.Learned {
 		if r.Service != service || r.Class == Orphan || r.Template == "/{overflow}" || !OpenAPIMethod(r.Method) {
 			continue
 		}
-		e := spec.LearnedEndpoint{Method: r.Method, Template: r.Template, Deprecated: r.Class == Zombie && r.Why == "deprecated"}
+		e := spec.LearnedEndpoint{Method: r.Method, Template: r.Template, Deprecated: r.Class == Zombie && r.Why == "deprecated",
+			Security: r.security}
+		if r.reqSchema != nil {
+			e.RequestSchema = r.reqSchema.JSONSchema()
+		}
+		if r.respSchema != nil {
+			e.ResponseSchemas = map[int]map[string]any{r.okStatus(): r.respSchema.JSONSchema()}
+		}
 		for code := range r.Statuses {
 			if n, err := strconv.Atoi(code); err == nil {
 				e.Statuses = append(e.Statuses, n)
@@ -71,4 +78,15 @@ func OpenAPIMethod(m string) bool {
 		return true
 	}
 	return false
+}
+
+// okStatus is the most frequent 2xx status of a row, 200 without one.
+func (r *Row) okStatus() int {
+	best, n := 200, uint64(0)
+	for code, c := range r.Statuses {
+		if s, err := strconv.Atoi(code); err == nil && s >= 200 && s < 300 && c > n {
+			best, n = s, c
+		}
+	}
+	return best
 }

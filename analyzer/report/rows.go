@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/analyzer/schema"
 	"github.com/apitap/apitap/analyzer/spec"
 )
 
@@ -46,9 +47,24 @@ type Row struct {
 	RespTypes []string          `json:"resp_content_types,omitempty"`
 	Query     []Param           `json:"query_params,omitempty"`
 
+	// Auth is the share of requests carrying each authentication scheme
+	// ("none", "basic", "bearer_jwt", ...), JWTFlags the share with risky
+	// tokens ("alg_none", "no_expiry", "expired").
+	Auth      map[string]float64    `json:"auth,omitempty"`
+	JWTFlags  map[string]float64    `json:"jwt_flags,omitempty"`
+	Sensitive []inventory.Sensitive `json:"sensitive,omitempty"`
+	// ReqFields and RespFields are the JSON body fields seen ("a.b",
+	// "items[].id") with their types.
+	ReqFields  []Field `json:"request_fields,omitempty"`
+	RespFields []Field `json:"response_fields,omitempty"`
+
 	Drift    *Drift              `json:"drift,omitempty"`
 	Evidence *inventory.Evidence `json:"param_evidence,omitempty"`
 	Merged   []string            `json:"merged,omitempty"`
+
+	// For OpenAPI export.
+	security              []string
+	reqSchema, respSchema *schema.Schema
 }
 
 // Param is a query parameter seen on an endpoint.
@@ -58,10 +74,19 @@ type Param struct {
 	Types []string `json:"types"`
 }
 
+// Field is one JSON body field.
+type Field struct {
+	Path     string   `json:"path"`
+	Types    []string `json:"types"`
+	Format   string   `json:"format,omitempty"`
+	Optional bool     `json:"optional,omitempty"`
+}
+
 // Drift is how a documented endpoint's traffic departs from its spec.
 type Drift struct {
 	Query    []string `json:"undocumented_query,omitempty"`
 	Statuses []int    `json:"undocumented_statuses,omitempty"`
+	Fields   []string `json:"undocumented_response_fields,omitempty"`
 }
 
 // Filter selects rows.
@@ -155,6 +180,18 @@ func row(e *inventory.Endpoint) Row {
 			r.Statuses[strconv.Itoa(s)] = n
 		}
 	}
+	r.Auth = shares(e.Auth, e.Requests)
+	r.JWTFlags = shares(e.AuthFlags, e.Requests)
+	r.Sensitive = e.SensitiveList()
+	r.ReqFields, r.RespFields = fields(e.ReqSchema), fields(e.RespSchema)
+	r.reqSchema, r.respSchema = e.ReqSchema, e.RespSchema
+	if e.Auth["basic"] > 0 {
+		r.security = append(r.security, "basic")
+	}
+	if e.Auth["bearer_jwt"]+e.Auth["bearer_opaque"] > 0 {
+		r.security = append(r.security, "bearer")
+	}
+	r.security = append(r.security, sortedKeys(e.AuthNames)...)
 	r.ReqTypes = sortedKeys(e.ReqTypes)
 	r.RespTypes = sortedKeys(e.RespTypes)
 	for name, q := range e.Query {
@@ -182,12 +219,29 @@ func drift(e *inventory.Endpoint, op *spec.Operation) *Drift {
 		}
 	}
 	slices.Sort(d.Query)
+	if e.RespSchema != nil {
+		documented := map[string]bool{}
+		for status, paths := range op.ResponseFields {
+			if strings.HasPrefix(status, "2") || status == "default" {
+				for _, p := range paths {
+					documented[p] = true
+				}
+			}
+		}
+		if len(documented) > 0 {
+			for _, f := range e.RespSchema.Fields() {
+				if !documented[f.Path] {
+					d.Fields = append(d.Fields, f.Path)
+				}
+			}
+		}
+	}
 	for _, s := range e.StatusCodes() {
 		if !statusDocumented(op.Statuses, s) {
 			d.Statuses = append(d.Statuses, s)
 		}
 	}
-	if len(d.Query) == 0 && len(d.Statuses) == 0 {
+	if len(d.Query) == 0 && len(d.Statuses) == 0 && len(d.Fields) == 0 {
 		return nil
 	}
 	return &d
@@ -211,4 +265,27 @@ func Counts(rows []Row) map[Class]int {
 		m[r.Class]++
 	}
 	return m
+}
+
+// shares divides counts by the number of requests.
+func shares(m map[string]uint64, n uint64) map[string]float64 {
+	if len(m) == 0 || n == 0 {
+		return nil
+	}
+	out := make(map[string]float64, len(m))
+	for k, v := range m {
+		out[k] = float64(v) / float64(n)
+	}
+	return out
+}
+
+func fields(s *schema.Schema) []Field {
+	if s == nil {
+		return nil
+	}
+	var out []Field
+	for _, f := range s.Fields() {
+		out = append(out, Field{Path: f.Path, Types: f.Types.Names(), Format: f.Format, Optional: f.Optional})
+	}
+	return out
 }

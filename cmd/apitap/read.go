@@ -53,8 +53,8 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	// Parse HTTP in a second goroutine; keep no body samples, since nothing
-	// in read's output uses them.
+	// Parse HTTP in a second goroutine; keep no body samples unless the
+	// inventory needs them (below): transactions carry no bodies.
 	cfg.Staged = true
 	cfg.HTTP.BodySample, cfg.HTTP.KeepEncoded = -1, true
 	if *emit != "" && *emit != "transactions" {
@@ -77,6 +77,8 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 		if st != nil {
 			defer st.Close()
 		}
+		// The inventory reads bodies: schemas and sensitive data.
+		cfg.HTTP.BodySample, cfg.HTTP.KeepEncoded = 0, false
 	}
 
 	out := bufio.NewWriterSize(stdout, 1<<16)
