@@ -78,7 +78,8 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 		return writeOpenAPI(rows, *outDir, stdout, stderr)
 	}
 	out := bufio.NewWriter(stdout)
-	if err := write[*format](out, rows); err == nil {
+	err = write[*format](out, rows)
+	if err == nil {
 		err = out.Flush()
 	}
 	if err != nil {
