@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -210,7 +211,7 @@ func (t *tree) promote(n *node, settle bool) {
 		frequent := c.hits >= max(5, 8*median)
 		// A word of a rare shape ("_bulk" among index names) is a literal
 		// from its first sighting, unless the service is under pressure.
-		if shapes[shape(c.seg)]*3 < len(cands) && !t.pressed() {
+		if shapes[shape(c.seg)]*3 < len(cands) && (settle || !t.pressed()) {
 			continue
 		}
 		var distinct bool
@@ -391,8 +392,9 @@ func (t *tree) settle(n *node) {
 	if len(n.lits) >= minSettle || n.promoted && len(n.lits) > 0 {
 		t.promote(n, true)
 	}
-	for _, c := range n.lits {
-		t.settle(c)
+	// In a fixed order: a report must not depend on map iteration.
+	for _, seg := range slices.Sorted(maps.Keys(n.lits)) {
+		t.settle(n.lits[seg])
 	}
 	if n.param != nil {
 		t.settle(n.param)
