@@ -230,7 +230,7 @@ func drift(e *inventory.Endpoint, op *spec.Operation) *Drift {
 		}
 		if len(documented) > 0 {
 			for _, f := range e.RespSchema.Fields() {
-				if !documented[f.Path] {
+				if f.Path != "" && !documented[f.Path] { // "" is the body itself
 					d.Fields = append(d.Fields, f.Path)
 				}
 			}
