@@ -48,8 +48,11 @@ type Endpoint struct {
 	// "apiKeyHeader:X-API-Key", "apiKeyQuery:api_key", "cookie:sessionid".
 	AuthNames map[string]uint64
 	// Sensitive lists the sensitive data seen, by direction, class and
-	// field path: counts and a masked example, never a value.
+	// field path: counts and a masked example, never a value. Counts are
+	// over the Analysed transactions (bodies are sampled on busy
+	// endpoints).
 	Sensitive map[string]*Sensitive
+	Analysed  uint64
 	// ReqSchema and RespSchema are the JSON body schemas; nil until a JSON
 	// body was seen.
 	ReqSchema, RespSchema *schema.Schema
@@ -110,6 +113,7 @@ func (e *Endpoint) absorb(o *Endpoint) {
 		e.LastSeen = o.LastSeen
 	}
 	e.Requests += o.Requests
+	e.Analysed += o.Analysed
 	e.Partial += o.Partial
 	for k, v := range o.Statuses {
 		e.Statuses[k] += v

@@ -34,6 +34,7 @@ type record struct {
 	FirstSeen     time.Time              `json:"first_seen"`
 	LastSeen      time.Time              `json:"last_seen"`
 	Requests      uint64                 `json:"requests"`
+	Analysed      uint64                 `json:"analysed,omitempty"`
 	Partial       uint64                 `json:"partial,omitempty"`
 	Statuses      map[int]uint64         `json:"statuses,omitempty"`
 	ReqTypes      map[string]uint64      `json:"req_types,omitempty"`
@@ -68,7 +69,7 @@ func (inv *Inventory) Save(w Writer) error {
 		}
 		r := record{
 			ID: e.ID, Service: e.Service, Method: e.Method, Template: e.Template, Documented: e.Documented,
-			FirstSeen: e.FirstSeen, LastSeen: e.LastSeen, Requests: e.Requests, Partial: e.Partial,
+			FirstSeen: e.FirstSeen, LastSeen: e.LastSeen, Requests: e.Requests, Analysed: e.Analysed, Partial: e.Partial,
 			Statuses: e.Statuses, ReqTypes: e.ReqTypes, RespTypes: e.RespTypes,
 			Query: e.Query, QueryOverflow: e.QueryOverflow, Merged: e.Merged,
 			Auth: e.Auth, AuthFlags: e.AuthFlags, AuthNames: e.AuthNames, Sensitive: e.SensitiveList(),
@@ -106,6 +107,7 @@ func (inv *Inventory) Load(r Reader) error {
 		e := newEndpoint(rec.ID, rec.Service, rec.Method)
 		e.Template, e.Documented = rec.Template, rec.Documented
 		e.FirstSeen, e.LastSeen, e.Requests, e.Partial = rec.FirstSeen, rec.LastSeen, rec.Requests, rec.Partial
+		e.Analysed = rec.Analysed
 		for s, n := range rec.Statuses {
 			e.Statuses[s] = n
 		}
