@@ -57,9 +57,9 @@ type Endpoint struct {
 	// body was seen.
 	ReqSchema, RespSchema *schema.Schema
 
-	// Merged lists the templates folded into this endpoint when a
-	// position became a parameter.
-	Merged []string
+	// Merged counts the endpoints folded into this one when a position
+	// became a parameter (their paths are not kept: they held values).
+	Merged uint64
 
 	// Documented is set for endpoints routed by a spec: the template is
 	// the spec's.
@@ -151,11 +151,7 @@ func (e *Endpoint) absorb(o *Endpoint) {
 	_ = e.latency.MergeWith(o.latency)
 	_ = e.reqSize.MergeWith(o.reqSize)
 	_ = e.rspSize.MergeWith(o.rspSize)
-	e.Merged = append(e.Merged, o.Template)
-	e.Merged = append(e.Merged, o.Merged...)
-	if len(e.Merged) > maxExamples {
-		e.Merged = e.Merged[:maxExamples]
-	}
+	e.Merged += 1 + o.Merged
 }
 
 func addCapped(dst, src map[string]uint64, limit int) {

@@ -41,7 +41,7 @@ type record struct {
 	RespTypes     map[string]uint64      `json:"resp_types,omitempty"`
 	Query         map[string]*QueryParam `json:"query,omitempty"`
 	QueryOverflow uint64                 `json:"query_overflow,omitempty"`
-	Merged        []string               `json:"merged,omitempty"`
+	Merged        uint64                 `json:"merged,omitempty"`
 	Auth          map[string]uint64      `json:"auth,omitempty"`
 	AuthFlags     map[string]uint64      `json:"auth_flags,omitempty"`
 	AuthNames     map[string]uint64      `json:"auth_names,omitempty"`

@@ -31,7 +31,7 @@ type Evidence struct {
 	Reason   string   `json:"reason"`   // "type" or "many distinct values"
 	Values   uint64   `json:"values"`   // values routed here (not distinct)
 	Distinct int      `json:"distinct"` // words merged into the parameter
-	Examples []string `json:"examples"` // a few of them
+	Examples []string `json:"examples"` // a few of them, masked ("al***")
 }
 
 const maxExamples = 5
@@ -56,9 +56,24 @@ func (n *node) paramChild(placeholder, reason string) *node {
 // note records a value routed into a parameter node.
 func (p *node) note(value string) {
 	p.ev.Values++
-	if len(p.ev.Examples) < maxExamples && !slices.Contains(p.ev.Examples, value) {
-		p.ev.Examples = append(p.ev.Examples, value)
+	p.example(value)
+}
+
+// example keeps a few values, masked: path values are often identifiers
+// of people (user names, e-mails, account numbers), so only their first
+// characters and length are kept.
+func (p *node) example(value string) {
+	m := maskValue(value)
+	if len(p.ev.Examples) < maxExamples && !slices.Contains(p.ev.Examples, m) {
+		p.ev.Examples = append(p.ev.Examples, m)
 	}
+}
+
+func maskValue(v string) string {
+	if len(v) <= 3 {
+		return strings.Repeat("*", len(v))
+	}
+	return v[:2] + strings.Repeat("*", min(len(v)-2, 8))
 }
 
 // template renders the route from the root to n.
@@ -240,9 +255,7 @@ func (t *tree) promote(n *node, settle bool) {
 		delete(n.lits, c.seg)
 		n.merged++
 		p.ev.Values += c.hits
-		if len(p.ev.Examples) < maxExamples {
-			p.ev.Examples = append(p.ev.Examples, c.seg)
-		}
+		p.example(c.seg)
 		t.merge(p, c)
 	}
 	p.ev.Distinct = n.merged

@@ -91,7 +91,7 @@ dt{color:#666}
 {{if .RespFields}}<dt>response body</dt><dd>{{range .RespFields}}<code>{{.Path}}</code> {{join .Types}}{{if .Format}} ({{.Format}}){{end}}<br>{{end}}</dd>{{end}}
 {{with .Drift}}<dt>drift</dt><dd>{{if .Query}}undocumented query: {{join .Query}}. {{end}}{{if .Statuses}}undocumented statuses: {{ints .Statuses}}. {{end}}{{if .Fields}}undocumented response fields: {{join .Fields}}.{{end}}</dd>{{end}}
 {{with .Evidence}}<dt>parameter</dt><dd>{{.Reason}}; {{.Values}} values{{if .Examples}}, e.g. {{join .Examples}}{{end}}</dd>{{end}}
-{{if .Merged}}<dt>merged</dt><dd>{{join .Merged}}</dd>{{end}}
+{{if .Merged}}<dt>merged</dt><dd>{{.Merged}} endpoints folded into this one</dd>{{end}}
 </dl></details></td>
 <td class="num">{{.Requests}}</td><td class="num">{{.Clients}}</td><td class="num">{{ms (index .LatencyMS 0)}}</td><td>{{auth .}}</td><td>{{sens .}}</td><td>{{if .LastSeen}}{{time .LastSeen}}{{else}}never{{end}}</td></tr>{{end}}
 </tbody></table>

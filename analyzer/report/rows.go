@@ -60,7 +60,7 @@ type Row struct {
 
 	Drift    *Drift              `json:"drift,omitempty"`
 	Evidence *inventory.Evidence `json:"param_evidence,omitempty"`
-	Merged   []string            `json:"merged,omitempty"`
+	Merged   uint64              `json:"merged,omitempty"` // endpoints folded into this one
 
 	// For OpenAPI export.
 	security              []string
