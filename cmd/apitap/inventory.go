@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apitap/apitap/analyzer/report"
+	"github.com/apitap/apitap/storage"
 )
 
 // cmdInventory implements `apitap inventory`: the stored API inventory,
@@ -67,6 +68,12 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apitap inventory: %v\n", err)
 		return 2
 	}
+	// Reporting never creates a store: a mistyped DIR would read as an
+	// empty inventory.
+	if _, err := os.Stat(filepath.Join(*state, storage.FileName)); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stderr, "apitap inventory: no inventory in %s: fill it with apitap read --state %[1]s\n", *state)
+		return 1
+	}
 	inv, st, err := openInventory(*state, idx)
 	if err != nil {
 		fmt.Fprintf(stderr, "apitap inventory: %v\n", err)
@@ -75,7 +82,7 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	rows := report.Build(inv, idx, f)
 	if *format == "openapi" {
-		return writeOpenAPI(rows, *outDir, stdout, stderr)
+		return writeOpenAPI(rows, *service, *outDir, stdout, stderr)
 	}
 	out := bufio.NewWriter(stdout)
 	err = write[*format](out, rows)
@@ -90,9 +97,14 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 }
 
 // writeOpenAPI writes one OpenAPI 3.1 document per service: to stdout when
-// there is one service, else into dir, one file per service.
-func writeOpenAPI(rows []report.Row, dir string, stdout, stderr io.Writer) int {
+// there is one service, else into dir, one file per service. service is
+// the --service filter, for the message when nothing was seen.
+func writeOpenAPI(rows []report.Row, service, dir string, stdout, stderr io.Writer) int {
 	services := report.Services(rows)
+	if len(services) == 0 && service != "" {
+		fmt.Fprintf(stderr, "apitap inventory: --service %q: no endpoints seen\n", service)
+		return 1
+	}
 	if dir == "" {
 		if len(services) != 1 {
 			fmt.Fprintf(stderr, "apitap inventory: %d services: choose one with --service, or give --out DIR\n", len(services))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,6 +16,9 @@ type specFiles []string
 
 func (s *specFiles) String() string     { return strings.Join(*s, ",") }
 func (s *specFiles) Set(v string) error { *s = append(*s, v); return nil }
+
+// errNoOps is the error of a spec without operations.
+var errNoOps = errors.New(`no operations (no "paths" with methods): is the file complete?`)
 
 // load reads every spec; errors name the file (and line).
 func (s specFiles) load() (*spec.Index, error) {
@@ -32,6 +36,12 @@ func (s specFiles) load() (*spec.Index, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		// A file cut short can still be valid YAML (cut inside a block
+		// scalar, before "paths:"): it would document nothing and every
+		// endpoint would silently read as shadow.
+		if len(sp.Ops) == 0 {
+			return nil, &spec.LoadError{File: sp.File, Err: errNoOps}
 		}
 		specs = append(specs, sp)
 	}
