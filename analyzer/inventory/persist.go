@@ -99,7 +99,7 @@ func (inv *Inventory) Save(w Writer) error {
 // Load merges stored endpoints into the inventory: their templates rebuild
 // the route trees, so later traffic lands on the same endpoints.
 func (inv *Inventory) Load(r Reader) error {
-	return r.ForEach(BucketEndpoints, func(k, v []byte) error {
+	err := r.ForEach(BucketEndpoints, func(k, v []byte) error {
 		var rec record
 		if err := json.Unmarshal(v, &rec); err != nil {
 			return fmt.Errorf("stored endpoint %x: %w", k, err)
@@ -146,6 +146,50 @@ func (inv *Inventory) Load(r Reader) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	inv.reconcile()
+	return nil
+}
+
+// reconcile re-homes the learned endpoints that the specs now document
+// into their documented endpoints, so a store filled with and without
+// specs lists each endpoint once.
+func (inv *Inventory) reconcile() {
+	if inv.cfg.Specs == nil {
+		return
+	}
+	for _, svc := range inv.services {
+		host, _, _ := strings.Cut(svc.Name, "@")
+		var walk func(n *node)
+		walk = func(n *node) {
+			for m, e := range n.eps {
+				tmpl, ok := inv.cfg.Specs.MatchTemplate(host, m, n.template())
+				if !ok {
+					continue
+				}
+				k := m + " " + tmpl
+				d := svc.docs[k]
+				if d == nil {
+					e.Template, e.Documented, e.node = tmpl, true, nil
+					svc.docs[k] = e
+				} else {
+					d.absorb(e)
+					inv.retire(e, d)
+				}
+				e.dirty = true
+				delete(n.eps, m)
+			}
+			for _, c := range n.lits {
+				walk(c)
+			}
+			if n.param != nil {
+				walk(n.param)
+			}
+		}
+		walk(svc.tree.root)
+	}
 }
 
 // place puts a stored endpoint where its template leads.
@@ -159,7 +203,9 @@ func (inv *Inventory) place(e *Endpoint) {
 		}
 		svc.over[e.Method] = e
 		return
-	case e.Documented:
+	case e.Documented && inv.cfg.Specs != nil:
+		// Without specs now, a documented endpoint joins the route tree
+		// like a learned one, so new traffic finds it there.
 		k := e.Method + " " + e.Template
 		if d := svc.docs[k]; d != nil {
 			d.absorb(e)

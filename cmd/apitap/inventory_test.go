@@ -812,3 +812,42 @@ func TestInventoryNoSecrets(t *testing.T) {
 		t.Errorf("login sensitive %q, want %q", found, want)
 	}
 }
+
+// TestReadWithAndWithoutSpec: a store filled once without a spec and once
+// with it (in either order) lists every endpoint once.
+func TestReadWithAndWithoutSpec(t *testing.T) {
+	spec := filepath.Join(demoDir, "docker-engine-v1.41.yaml")
+	pcap := filepath.Join(demoDir, "docker-http-upgrade.pcap")
+	for _, order := range [][]bool{{false, true}, {true, false}} {
+		dir := filepath.Join(t.TempDir(), "state")
+		for _, withSpec := range order {
+			args := []string{"--state", dir}
+			if withSpec {
+				args = append(args, "--spec", spec)
+			}
+			var out, errb bytes.Buffer
+			if code := cmdRead(append(args, pcap), &out, &errb); code != 0 {
+				t.Fatalf("read %v: exit %d: %s", args, code, errb.String())
+			}
+		}
+		var out, errb bytes.Buffer
+		if code := cmdInventory([]string{"--state", dir, "--spec", spec, "--class", "documented,shadow", "--format", "json"}, &out, &errb); code != 0 {
+			t.Fatalf("inventory: exit %d: %s", code, errb.String())
+		}
+		var rows []struct {
+			Class, Method, Template string
+			Requests                int
+		}
+		if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 6 {
+			t.Errorf("order %v: %d endpoints, want 6: %+v", order, len(rows), rows)
+		}
+		for _, r := range rows {
+			if r.Requests != 2 {
+				t.Errorf("order %v: %s %s has %d requests, want 2 (one per read)", order, r.Method, r.Template, r.Requests)
+			}
+		}
+	}
+}
