@@ -112,14 +112,14 @@ type Result struct {
 func Classify(req *http1.Request, now time.Time) Result {
 	var r Result
 	for line := range req.Header.Fields() {
-		name, value, ok := splitField(line)
+		name, value, ok := http1.SplitField(line)
 		if !ok {
 			continue
 		}
 		switch {
-		case equalFold(name, "Authorization"):
+		case http1.EqualFold(name, "Authorization"):
 			r.authorization(value, now)
-		case equalFold(name, "Cookie"):
+		case http1.EqualFold(name, "Cookie"):
 			r.cookies(value)
 		default:
 			if h := apiKeyHeader(name); h != "" && len(value) > 0 {
@@ -138,16 +138,16 @@ func Classify(req *http1.Request, now time.Time) Result {
 // for credentials (Authorization, Proxy-Authorization, Cookie and the
 // API-key headers), so that other analysers can leave its value alone.
 func IsCredentialHeader(name []byte) bool {
-	return equalFold(name, "Authorization") || equalFold(name, "Proxy-Authorization") ||
-		equalFold(name, "Cookie") || apiKeyHeader(name) != ""
+	return http1.EqualFold(name, "Authorization") || http1.EqualFold(name, "Proxy-Authorization") ||
+		http1.EqualFold(name, "Cookie") || apiKeyHeader(name) != ""
 }
 
 func (r *Result) authorization(v []byte, now time.Time) {
 	scheme, cred := v, []byte(nil)
 	if i := bytes.IndexAny(v, " \t"); i >= 0 {
-		scheme, cred = v[:i], trimSpace(v[i+1:])
+		scheme, cred = v[:i], http1.TrimOWS(v[i+1:])
 	}
-	if i := bytes.IndexAny(cred, " \t"); i >= 0 && !equalFold(scheme, "Digest") {
+	if i := bytes.IndexAny(cred, " \t"); i >= 0 && !http1.EqualFold(scheme, "Digest") {
 		cred = cred[:i] // Basic and Bearer credentials are one token
 	}
 	var s Scheme
@@ -221,7 +221,7 @@ func (r *Result) cookies(v []byte) {
 		if i < 0 {
 			continue
 		}
-		name := trimSpace(pair[:i])
+		name := http1.TrimOWS(pair[:i])
 		if n, ok := sessionCookie(name); ok {
 			r.Schemes |= 1 << SessionCookie
 			if r.SessionCookie == "" {
@@ -295,10 +295,10 @@ func digestUser(cred []byte) string {
 		var p []byte
 		p, cred = nextParam(cred)
 		k, v, ok := bytes.Cut(p, []byte{'='})
-		if !ok || !equalFold(trimSpace(k), "username") {
+		if !ok || !http1.EqualFold(http1.TrimOWS(k), "username") {
 			continue
 		}
-		v = trimSpace(v)
+		v = http1.TrimOWS(v)
 		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 			v = v[1 : len(v)-1]
 		}
@@ -377,64 +377,15 @@ func cleanString(b []byte, max int) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-// splitField splits a header line into its trimmed name and value.
-func splitField(line []byte) (name, value []byte, ok bool) {
-	i := bytes.IndexByte(line, ':')
-	if i <= 0 {
-		return nil, nil, false
-	}
-	return trimSpace(line[:i]), trimSpace(line[i+1:]), true
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-func lower(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
-// equalFold reports whether b equals s, ignoring ASCII case.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		if lower(b[i]) != lower(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// equalFoldString is equalFold for a string.
-func equalFoldString(a, s string) bool {
-	if len(a) != len(s) {
-		return false
-	}
-	for i := range len(a) {
-		if lower(a[i]) != lower(s[i]) {
-			return false
-		}
-	}
-	return true
-}
+// equalFoldString reports whether a equals s, ignoring ASCII case.
+func equalFoldString(a, s string) bool { return strings.EqualFold(a, s) && len(a) == len(s) }
 
 // hasSuffixFold reports whether b ends with the lower-case suffix.
 func hasSuffixFold(b []byte, suffix string) bool {
-	return len(b) >= len(suffix) && equalFold(b[len(b)-len(suffix):], suffix)
+	return len(b) >= len(suffix) && http1.EqualFold(b[len(b)-len(suffix):], suffix)
 }
 
 // hasPrefixFold reports whether b starts with the lower-case prefix.
 func hasPrefixFold(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && equalFold(b[:len(prefix)], prefix)
+	return len(b) >= len(prefix) && http1.EqualFold(b[:len(prefix)], prefix)
 }

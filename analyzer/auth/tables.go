@@ -1,5 +1,7 @@
 package auth
 
+import "github.com/apitap/apitap/sensor/http1"
+
 // This file holds the names Classify recognises. Names are matched without
 // regard to ASCII case; what a Result reports is the spelling here, so
 // matching never allocates.
@@ -45,7 +47,7 @@ var sessionSuffixes = []string{"session", "sessionid", "session_id", "sessid", "
 // for an unknown one.
 func knownAuthScheme(b []byte) string {
 	for _, s := range authSchemes {
-		if equalFold(b, s) {
+		if http1.EqualFold(b, s) {
 			return s
 		}
 	}
@@ -72,7 +74,7 @@ func otherSchemeName(b []byte) string {
 // other headers.
 func apiKeyHeader(name []byte) string {
 	for _, h := range apiKeyHeaders {
-		if equalFold(name, h) {
+		if http1.EqualFold(name, h) {
 			return h
 		}
 	}
@@ -103,7 +105,7 @@ func sessionCookie(name []byte) (string, bool) {
 		return "", false
 	}
 	for _, c := range sessionCookies {
-		if equalFold(base, c) {
+		if http1.EqualFold(base, c) {
 			if len(base) == len(name) {
 				return c, true
 			}

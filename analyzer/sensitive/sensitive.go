@@ -115,8 +115,8 @@ func ScanHeaders(h http1.Header, out []Finding) []Finding {
 		if i <= 0 {
 			continue
 		}
-		name, value := trimSpace(line[:i]), trimSpace(line[i+1:])
-		if auth.IsCredentialHeader(name) || equalFold(name, "Set-Cookie") {
+		name, value := http1.TrimOWS(line[:i]), http1.TrimOWS(line[i+1:])
+		if auth.IsCredentialHeader(name) || http1.EqualFold(name, "Set-Cookie") {
 			continue
 		}
 		s.plen = 0
@@ -377,31 +377,9 @@ func sniffJSON(b []byte) bool {
 	return i < len(b) && (b[i] == '{' || b[i] == '[')
 }
 
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
 func lowerByte(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		if lowerByte(b[i]) != lowerByte(s[i]) {
-			return false
-		}
-	}
-	return true
 }

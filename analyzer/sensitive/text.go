@@ -1,6 +1,10 @@
 package sensitive
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/apitap/apitap/sensor/http1"
+)
 
 // Character classes of the text scanner.
 const (
@@ -437,7 +441,7 @@ func emailDomain(d []byte) bool {
 		}
 	}
 	for _, ext := range fileExtensions {
-		if equalFold(tld, ext) {
+		if http1.EqualFold(tld, ext) {
 			return false
 		}
 	}

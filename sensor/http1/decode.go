@@ -62,8 +62,8 @@ func codingList(v string) []string {
 		} else {
 			t, v = v, ""
 		}
-		t = string(trimOWS([]byte(t)))
-		if t != "" && !asciiEqualFold([]byte(t), "identity") {
+		t = string(TrimOWS([]byte(t)))
+		if t != "" && !EqualFold([]byte(t), "identity") {
 			out = append(out, t)
 		}
 	}

@@ -69,18 +69,18 @@ func (hi *headInfo) field(line []byte, maxFields int) {
 		hi.anomalies |= AnomalyBadHeaderLine
 		return
 	}
-	name, value := line[:c], trimOWS(line[c+1:])
+	name, value := line[:c], TrimOWS(line[c+1:])
 	if last := name[len(name)-1]; last == ' ' || last == '\t' {
 		hi.anomalies |= AnomalySpaceBeforeColon
-		name = trimOWS(name)
+		name = TrimOWS(name)
 	}
 	switch len(name) {
 	case 4:
-		if asciiEqualFold(name, "host") && hi.host == nil {
+		if EqualFold(name, "host") && hi.host == nil {
 			hi.host = value
 		}
 	case 14:
-		if asciiEqualFold(name, "content-length") {
+		if EqualFold(name, "content-length") {
 			n, ok, conflict := parseLength(value)
 			switch {
 			case conflict:
@@ -95,11 +95,11 @@ func (hi *headInfo) field(line []byte, maxFields int) {
 			hi.clSeen = true
 		}
 	case 16:
-		if asciiEqualFold(name, "content-encoding") {
+		if EqualFold(name, "content-encoding") {
 			hi.encoding = value
 		}
 	case 17:
-		if asciiEqualFold(name, "transfer-encoding") {
+		if EqualFold(name, "transfer-encoding") {
 			hi.te = value // the last field wins, as the last coding does
 		}
 	}
@@ -109,9 +109,9 @@ func (hi *headInfo) field(line []byte, maxFields int) {
 func (hi *headInfo) finish() {
 	te, clSeen := hi.te, hi.clSeen
 	if te != nil {
-		if asciiEqualFold(lastToken(te), "chunked") {
+		if EqualFold(lastToken(te), "chunked") {
 			hi.chunked = true
-		} else if !asciiEqualFold(lastToken(te), "identity") {
+		} else if !EqualFold(lastToken(te), "identity") {
 			hi.teBad = true
 		}
 		if clSeen {

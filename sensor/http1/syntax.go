@@ -236,7 +236,9 @@ func trimCR(b []byte) []byte {
 	return b
 }
 
-func trimOWS(b []byte) []byte {
+// TrimOWS removes the optional whitespace (and a stray CR) around a header
+// name or value.
+func TrimOWS(b []byte) []byte {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}
@@ -253,8 +255,8 @@ func lower(c byte) byte {
 	return c
 }
 
-// asciiEqualFold compares b with the lower-case or mixed-case name s.
-func asciiEqualFold(b []byte, s string) bool {
+// EqualFold compares b with s ignoring ASCII case, as header names compare.
+func EqualFold(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
 	}
@@ -271,7 +273,7 @@ func lastToken(v []byte) []byte {
 	if i := bytes.LastIndexByte(v, ','); i >= 0 {
 		v = v[i+1:]
 	}
-	return trimOWS(v)
+	return TrimOWS(v)
 }
 
 // maxBodyLength bounds Content-Length and chunk sizes: nothing real is
@@ -289,7 +291,7 @@ func parseLength(v []byte) (n int64, ok, conflict bool) {
 		} else {
 			t, v = v, nil
 		}
-		t = trimOWS(t)
+		t = TrimOWS(t)
 		if len(t) == 0 {
 			return 0, false, false
 		}

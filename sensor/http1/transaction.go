@@ -110,8 +110,8 @@ type Header []byte
 // with surrounding whitespace removed, and whether it was present.
 func (h Header) Get(name string) (string, bool) {
 	for line := range h.Fields() {
-		n, v := splitField(line)
-		if len(n) == len(name) && asciiEqualFold(n, name) {
+		n, v, _ := SplitField(line)
+		if len(n) == len(name) && EqualFold(n, name) {
 			return string(v), true
 		}
 	}
@@ -138,11 +138,12 @@ func (h Header) Fields() func(yield func([]byte) bool) {
 	}
 }
 
-// splitField splits "Name: value" into its trimmed parts.
-func splitField(line []byte) (name, value []byte) {
+// SplitField splits a header line "Name: value" into its trimmed parts;
+// ok is false for a line without a name and a colon.
+func SplitField(line []byte) (name, value []byte, ok bool) {
 	i := bytes.IndexByte(line, ':')
-	if i < 0 {
-		return nil, nil
+	if i <= 0 {
+		return nil, nil, false
 	}
-	return trimOWS(line[:i]), trimOWS(line[i+1:])
+	return TrimOWS(line[:i]), TrimOWS(line[i+1:]), true
 }
