@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/apitap/apitap/analyzer/internal/jsonstr"
 )
 
 // Bounds of a Schema.
@@ -280,7 +282,7 @@ func (w *walker) object(i, depth int, n int32) int {
 				child = ch[next]
 			} else {
 				if esc {
-					key = w.keyBuf[:unescape(w.keyBuf[:], key)]
+					key = w.keyBuf[:jsonstr.Unescape(w.keyBuf[:], key)]
 				}
 				child = w.lookup(n, false, key)
 			}

@@ -2,8 +2,8 @@ package sensitive
 
 import (
 	"bytes"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/apitap/apitap/analyzer/internal/jsonstr"
 )
 
 // json walks a JSON sample: one value, or several (NDJSON). Where it stops
@@ -97,7 +97,7 @@ func (s *scanner) object(b []byte, i, depth int) int {
 		i = skipWS(b, i+1)
 		s.plen = parent
 		if hint&hasEscape != 0 {
-			s.keyLen = unescapeJSON(s.keyBuf[:], key)
+			s.keyLen = jsonstr.Unescape(s.keyBuf[:], key)
 			key = s.keyBuf[:s.keyLen]
 		}
 		s.pushName(key, false)
@@ -214,7 +214,7 @@ func (s *scanner) str(raw []byte, hint uint8) {
 		s.scanText(raw, hint&hasAt != 0)
 		return
 	}
-	n := unescapeJSON(s.esc[:], raw)
+	n := jsonstr.Unescape(s.esc[:], raw)
 	s.text(s.esc[:n])
 }
 
@@ -243,75 +243,7 @@ func stringEnd(b []byte, i int) (int, uint8) {
 	return -1, hint
 }
 
-// unescapeJSON writes the unescaped content of a JSON string to dst and
-// returns its length; what does not fit is dropped. Invalid escapes are
-// copied as they are.
-func unescapeJSON(dst, src []byte) int {
-	n := 0
-	for i := 0; i < len(src) && n < len(dst); i++ {
-		c := src[i]
-		if c != '\\' || i+1 >= len(src) {
-			dst[n] = c
-			n++
-			continue
-		}
-		i++
-		switch src[i] {
-		case '"', '\\', '/':
-			c = src[i]
-		case 'b':
-			c = '\b'
-		case 'f':
-			c = '\f'
-		case 'n':
-			c = '\n'
-		case 'r':
-			c = '\r'
-		case 't':
-			c = '\t'
-		case 'u':
-			r, k := hex4(src[i+1:])
-			if k == 0 {
-				dst[n] = 'u'
-				n++
-				continue
-			}
-			i += k
-			if utf16.IsSurrogate(r) {
-				if r2, k2 := hex4(src[min(i+3, len(src)):]); i+2 < len(src) && src[i+1] == '\\' && src[i+2] == 'u' && k2 > 0 {
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						r, i = d, i+2+k2
-					}
-				}
-			}
-			if n+utf8.RuneLen(r) > len(dst) {
-				return n
-			}
-			n += utf8.EncodeRune(dst[n:], r)
-			continue
-		default:
-			c = src[i]
-		}
-		dst[n] = c
-		n++
-	}
-	return n
-}
-
 // hex4 reads four hex digits; it returns 0 digits read if there are not.
-func hex4(b []byte) (rune, int) {
-	if len(b) < 4 {
-		return 0, 0
-	}
-	var r rune
-	for _, c := range b[:4] {
-		if !isHex(c) {
-			return 0, 0
-		}
-		r = r<<4 | rune(unhex(c))
-	}
-	return r, 4
-}
 
 func skipWS(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
