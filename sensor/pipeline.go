@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"runtime/debug"
+	"time"
 
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/decap"
@@ -108,6 +110,10 @@ func (p *Pipeline) Packet(pk capture.Packet) {
 	}
 }
 
+// Tick tells the pipeline the time on a quiet link, so idle connections
+// are closed and their transactions emitted.
+func (p *Pipeline) Tick(now time.Time) { p.flows.Advance(now) }
+
 // Run feeds every frame of src. It returns nil at the end of the source and
 // the source's error otherwise; frames read before an error were processed.
 func (p *Pipeline) Run(src capture.Source) error {
@@ -141,6 +147,7 @@ func (p *Pipeline) Flush() {
 // Stats returns the pipeline's counters.
 func (p *Pipeline) Stats() Stats {
 	s := p.stats
+	s.Undecodable = maps.Clone(p.stats.Undecodable) // the copy is the caller's
 	s.Flow = p.flows.Stats()
 	if st, ok := p.parse.(*staged); ok {
 		s.Panics += st.panics.Load()

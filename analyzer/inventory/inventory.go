@@ -93,6 +93,13 @@ func New(cfg Config) *Inventory {
 	return &Inventory{cfg: cfg.withDefaults(), services: make(map[string]*Service), retired: make(map[uint64]uint64)}
 }
 
+// SetSpecs replaces the documented templates (after a reload). Endpoints
+// already learned stay; new traffic that matches takes the spec's template.
+func (inv *Inventory) SetSpecs(m Matcher) {
+	inv.cfg.Specs = m
+	inv.reconcile()
+}
+
 // Stats returns the counters.
 func (inv *Inventory) Stats() Stats { return inv.stats }
 

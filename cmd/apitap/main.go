@@ -29,6 +29,8 @@ func run(args []string) int {
 		return cmdRead(args[1:], os.Stdout, os.Stderr)
 	case "inventory":
 		return cmdInventory(args[1:], os.Stdout, os.Stderr)
+	case "run":
+		return cmdRun(args[1:], os.Stdout, os.Stderr)
 	case "version", "--version", "-version":
 		fmt.Println("apitap", version)
 		return 0
@@ -48,6 +50,7 @@ func usage() {
 commands:
   read [flags] CAPTURE...   parse HTTP transactions from pcap/pcapng files (optionally .gz)
   inventory --state DIR     the API inventory: documented, shadow, zombie and orphan endpoints
+  run --iface IF [flags]    the live sensor: capture mirrored traffic, keep the inventory
   version                   print the version
 
 Run 'apitap read -h' for the flags of read.

@@ -143,15 +143,7 @@ func (t *Table) Packet(p *decap.Packet, ci gopacket.CaptureInfo) {
 		return
 	}
 	t.stats.Packets++
-	ts := ci.Timestamp
-	if ts.After(t.now) {
-		t.now = ts
-	}
-	if t.lastSweep.IsZero() {
-		t.lastSweep = t.now
-	} else if t.now.Sub(t.lastSweep) >= t.cfg.SweepInterval {
-		t.sweep(t.cfg.IdleTimeout)
-	}
+	t.Advance(ci.Timestamp)
 	if t.stats.Active >= t.cfg.MaxFlows && t.now.Sub(t.lastForced) >= t.cfg.SweepInterval {
 		// Under a flood of connections, close idle ones sooner rather
 		// than refuse every newcomer.
@@ -204,6 +196,20 @@ func (t *Table) abort(s *stream, netFlow gopacket.Flow, p *decap.Packet) {
 		}
 	}
 	t.aborting = false
+}
+
+// Advance moves the Table's clock to now (never back) and runs the flush
+// sweep when it is due. Packets advance it; a live capture also calls it on
+// a quiet link, so idle connections close without new packets.
+func (t *Table) Advance(now time.Time) {
+	if now.After(t.now) {
+		t.now = now
+	}
+	if t.lastSweep.IsZero() {
+		t.lastSweep = t.now
+	} else if t.now.Sub(t.lastSweep) >= t.cfg.SweepInterval {
+		t.sweep(t.cfg.IdleTimeout)
+	}
 }
 
 func (t *Table) sweep(idle time.Duration) {

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The live tests build a SPAN port out of network namespaces: a client and
+// a server joined by a Linux bridge whose ageing time is 0, so it floods
+// every frame to every port as a hub or mirror port does, and a third
+// port whose far end `apitap run` captures in its own namespace. They need
+// root and iproute2; CI runs as root.
+
+// netns runs ip(8) and fails the test on error.
+func ipcmd(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+type span struct {
+	t      *testing.T
+	prefix string
+}
+
+// newSpan builds the topology; names are unique per test process.
+func newSpan(t *testing.T) *span {
+	if os.Geteuid() != 0 {
+		if os.Getenv("APITAP_REQUIRE_NETNS") != "" {
+			t.Fatal("live tests need root, and APITAP_REQUIRE_NETNS is set")
+		}
+		t.Skip("live tests need root (CI runs them)")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Fatalf("iproute2 missing: %v", err)
+	}
+	s := &span{t: t, prefix: fmt.Sprintf("at%d", os.Getpid()%100000)}
+	p := s.prefix
+	t.Cleanup(func() {
+		for _, ns := range []string{"cli", "srv", "mon"} {
+			exec.Command("ip", "netns", "del", p+ns).Run()
+		}
+		exec.Command("ip", "link", "del", p+"br").Run()
+	})
+	ipcmd(t, "link", "add", p+"br", "type", "bridge", "ageing_time", "0")
+	ipcmd(t, "link", "set", p+"br", "up")
+	for i, ns := range []string{"cli", "srv", "mon"} {
+		ipcmd(t, "netns", "add", p+ns)
+		ipcmd(t, "link", "add", p+ns+"0", "type", "veth", "peer", "name", p+ns+"b")
+		ipcmd(t, "link", "set", p+ns+"0", "netns", p+ns)
+		ipcmd(t, "link", "set", p+ns+"b", "master", p+"br")
+		ipcmd(t, "link", "set", p+ns+"b", "up")
+		ipcmd(t, "-n", p+ns, "link", "set", "lo", "up")
+		ipcmd(t, "-n", p+ns, "link", "set", p+ns+"0", "up")
+		if ns != "mon" {
+			ipcmd(t, "-n", p+ns, "addr", "add", fmt.Sprintf("10.213.0.%d/24", i+1), "dev", p+ns+"0")
+		}
+	}
+	return s
+}
+
+// inNS starts this test binary in a namespace as one of the helpers.
+func (s *span) inNS(ns, helper string, env ...string) *exec.Cmd {
+	cmd := exec.Command("ip", "netns", "exec", s.prefix+ns, os.Args[0], "-test.run=^TestHelper$")
+	cmd.Env = append(append(os.Environ(), "APITAP_HELPER="+helper), env...)
+	return cmd
+}
+
+// TestHelper is not a test: the live tests run it in their namespaces as
+// the REST server or client.
+func TestHelper(t *testing.T) {
+	switch os.Getenv("APITAP_HELPER") {
+	case "":
+		t.Skip("a helper for the live tests")
+	case "server":
+		helperServer()
+	case "client":
+		helperClient(t)
+	}
+}
+
+func helperServer() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":%q,"name":"widget","price":9.5}`, r.PathValue("id"))
+	})
+	mux.HandleFunc("POST /api/v1/orders", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(201)
+		fmt.Fprint(w, `{"order":"created","email":"buyer@example.com"}`)
+	})
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	http.ListenAndServe("10.213.0.2:8080", mux)
+}
+
+// helperClient sends keep-alive and pipelined REST traffic, and prints how
+// many requests it sent of each kind.
+func helperClient(t *testing.T) {
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+	for i := range 40 {
+		resp, err := c.Get(fmt.Sprintf("http://10.213.0.2:8080/api/v1/items/%d", 1000+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	for range 10 {
+		resp, err := c.Post("http://10.213.0.2:8080/api/v1/orders", "application/json", strings.NewReader(`{"item":1001,"qty":2}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	// Pipelined: ten requests written at once on one connection.
+	conn, err := net.Dial("tcp", "10.213.0.2:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req bytes.Buffer
+	for range 10 {
+		req.WriteString("GET /health HTTP/1.1\r\nHost: 10.213.0.2:8080\r\n\r\n")
+	}
+	conn.Write(req.Bytes())
+	br := bufio.NewReader(conn)
+	for range 10 {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	conn.Close()
+	fmt.Println("sent 40 items, 10 orders, 10 pipelined health")
+}
+
+// lockedBuffer collects a process's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// addVXLAN floods the bridge's frames also into a VXLAN device (VNI 4242)
+// whose tunnel ends in the monitor namespace, as AWS or Azure traffic
+// mirroring delivers them. It returns the monitor's interface.
+func (s *span) addVXLAN() string {
+	t, p := s.t, s.prefix
+	ipcmd(t, "link", "add", p+"ul", "type", "veth", "peer", "name", p+"mon1")
+	ipcmd(t, "link", "set", p+"mon1", "netns", p+"mon")
+	ipcmd(t, "addr", "add", "10.214.0.1/24", "dev", p+"ul")
+	ipcmd(t, "link", "set", p+"ul", "up")
+	ipcmd(t, "-n", p+"mon", "addr", "add", "10.214.0.2/24", "dev", p+"mon1")
+	ipcmd(t, "-n", p+"mon", "link", "set", p+"mon1", "up")
+	ipcmd(t, "link", "add", p+"vx", "type", "vxlan", "id", "4242", "local", "10.214.0.1", "remote", "10.214.0.2",
+		"dstport", "4789", "dev", p+"ul")
+	ipcmd(t, "link", "set", p+"vx", "master", p+"br")
+	ipcmd(t, "link", "set", p+"vx", "up")
+	t.Cleanup(func() { exec.Command("ip", "link", "del", p+"ul").Run() })
+	return p + "mon1"
+}
+
+// TestRunSPAN: apitap run on a mirror port, and on a VXLAN cloud mirror of
+// the same traffic, reports what a real client sent a real server,
+// keep-alive and pipelined; the mirrored copy is tagged with its VNI.
+func TestRunSPAN(t *testing.T) {
+	s := newSpan(t)
+	vx := s.addVXLAN()
+	bin := buildApitap(t)
+	state := filepath.Join(t.TempDir(), "state")
+	var runErr lockedBuffer
+	run := exec.Command("ip", "netns", "exec", s.prefix+"mon", bin, "run", "--iface", s.prefix+"mon0,"+vx,
+		"--workers", "2", "--state", state, "--flush-interval", "1s", "--log-format", "console")
+	run.Stderr = &runErr
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer run.Process.Kill()
+	srv := s.inNS("srv", "server")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	waitFor(t, func() bool { return strings.Contains(runErr.String(), "capturing") })
+	time.Sleep(300 * time.Millisecond) // the server listening
+	out, err := s.inNS("cli", "client").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "sent 40 items") {
+		t.Fatalf("client: %v\n%s", err, out)
+	}
+	time.Sleep(500 * time.Millisecond)
+	run.Process.Signal(syscall.SIGTERM)
+	if err := run.Wait(); err != nil {
+		t.Fatalf("apitap run: %v\n%s", err, runErr.String())
+	}
+	rows := inventoryRows(t, bin, state)
+	want := map[string]int{}
+	for _, svc := range []string{"10.213.0.2:8080", "10.213.0.2:8080@vxlan=4242"} {
+		want[svc+" GET /api/v1/items/{id}"] = 40
+		want[svc+" POST /api/v1/orders"] = 10
+		want[svc+" GET /health"] = 10
+	}
+	got := map[string]int{}
+	for _, r := range rows {
+		got[r.Service+" "+r.Method+" "+r.Template] += r.Requests
+		if r.Method == "POST" && (len(r.Sensitive) != 1 || r.Sensitive[0].Class != "email") {
+			t.Errorf("%s %s: sensitive data %v, want the email of the response", r.Service, r.Template, r.Sensitive)
+		}
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: %d requests seen, the client sent %d (all: %v)\nlog:\n%s", k, got[k], n, got, runErr.String())
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("endpoints %v, want %v", got, want)
+	}
+}
+
+type invRow struct {
+	Service, Method, Template string
+	Requests                  int
+	Statuses                  map[string]int
+	Sensitive                 []struct{ Class string }
+}
+
+func inventoryRows(t *testing.T, bin, state string) []invRow {
+	t.Helper()
+	out, err := exec.Command(bin, "inventory", "--state", state, "--format", "json").Output()
+	if err != nil {
+		t.Fatalf("inventory: %v", err)
+	}
+	var rows []invRow
+	if err := json.Unmarshal(out, &rows); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("timed out")
+}
+
+// buildApitap builds the command once per test process.
+func buildApitap(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "apitap")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/analyzer/report"
+	"github.com/apitap/apitap/analyzer/spec"
+	"github.com/apitap/apitap/sensor"
+	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/http1"
+)
+
+// cmdRun implements `apitap run`: the live sensor. It returns when a
+// SIGINT or SIGTERM stopped it (0) or it could not start (1, 2 for usage).
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ifaces := fs.String("iface", "", "capture from these `INTERFACES`, comma-separated (required)")
+	workers := fs.Int("workers", runtime.NumCPU(), "pipelines, each with its own reassembly state")
+	state := fs.String("state", "", "keep the API inventory in the store in `DIR`")
+	var specs specFiles
+	fs.Var(&specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE); repeatable; reloaded on SIGHUP")
+	listen := fs.String("listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
+	flushEvery := fs.Duration("flush-interval", 10*time.Second, "write the inventory to the store this often")
+	logFormat := fs.String("log-format", "json", "json or console")
+	var cc capture.LiveConfig
+	fs.IntVar(&cc.FrameSize, "snaplen", 65536, "bytes kept of each frame")
+	fs.IntVar(&cc.BlockSize, "ring-block-size", 1<<20, "bytes per ring block")
+	fs.IntVar(&cc.NumBlocks, "ring-blocks", 64, "blocks per ring (per socket)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: apitap run --iface IF[,IF...] [flags]\n\nCaptures mirrored traffic live (AF_PACKET) and keeps the API inventory.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *ifaces == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	log, err := newLogger(*logFormat, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "apitap run: %v\n", err)
+		return 2
+	}
+	defer log.Sync()
+
+	idx, err := specs.load()
+	if err != nil {
+		log.Error("load specs", zap.Error(err))
+		return 2
+	}
+	inv, st, err := openInventory(*state, idx)
+	if err != nil {
+		log.Error("open state", zap.Error(err))
+		return 1
+	}
+	if st != nil {
+		defer st.Close()
+	}
+	var mu sync.Mutex // guards inv and idx
+	emit := func(t *http1.Transaction) {
+		mu.Lock()
+		inv.Observe(t)
+		mu.Unlock()
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Error("listen", zap.String("addr", *listen), zap.Error(err))
+		return 1
+	}
+	live, err := sensor.StartLive(sensor.LiveConfig{
+		Interfaces: strings.Split(*ifaces, ","), Workers: *workers, Capture: cc,
+		OnError: func(err error) { log.Error("capture stopped", zap.Error(err)) },
+		OnPanic: func(v any, stack []byte) {
+			log.Error("internal error contained", zap.Any("panic", v), zap.ByteString("stack", stack))
+		},
+	}, emit)
+	if err != nil {
+		ln.Close()
+		log.Error("start capture", zap.Error(err))
+		return 1
+	}
+	log.Info("capturing", zap.String("iface", *ifaces), zap.Int("workers", *workers), zap.String("addr", ln.Addr().String()))
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		sensor.NewCollector(live), inventoryCollector{func() inventory.Stats { mu.Lock(); defer mu.Unlock(); return inv.Stats() }})
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ready") })
+	mux.HandleFunc("/api/v1/endpoints", func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		rows := report.Build(inv, idx, report.Filter{})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		report.JSON(w, rows)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+
+	save := func() {
+		if st == nil {
+			return
+		}
+		mu.Lock()
+		err := saveInventory(inv, st)
+		mu.Unlock()
+		if err != nil {
+			log.Error("save inventory", zap.Error(err))
+		}
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	tick := time.NewTicker(*flushEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			save()
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				if n, err := specs.load(); err != nil {
+					log.Error("reload specs", zap.Error(err))
+				} else {
+					mu.Lock()
+					idx = n
+					inv.SetSpecs(matcherOf(n))
+					mu.Unlock()
+					log.Info("specs reloaded", zap.Int("count", len(specs)))
+				}
+				continue
+			}
+			log.Info("stopping", zap.String("signal", sig.String()))
+			live.Stop()
+			save()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			srv.Shutdown(ctx)
+			cancel()
+			return 0
+		}
+	}
+}
+
+func matcherOf(idx *spec.Index) inventory.Matcher {
+	if idx == nil {
+		return nil
+	}
+	return matcher{idx}
+}
+
+// newLogger builds the production zap logger (sampling on) in JSON or
+// console encoding.
+func newLogger(format string, w io.Writer) (*zap.Logger, error) {
+	cfg := zap.NewProductionEncoderConfig()
+	cfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	var enc zapcore.Encoder
+	switch format {
+	case "json":
+		enc = zapcore.NewJSONEncoder(cfg)
+	case "console":
+		enc = zapcore.NewConsoleEncoder(cfg)
+	default:
+		return nil, fmt.Errorf("--log-format %q: want json or console", format)
+	}
+	core := zapcore.NewCore(enc, zapcore.AddSync(w), zap.InfoLevel)
+	// Repeated messages are sampled: the first 10 per second, then one in
+	// 100, so an error storm cannot flood the log.
+	core = zapcore.NewSamplerWithOptions(core, time.Second, 10, 100)
+	return zap.New(core).Named("apitap"), nil
+}
+
+// inventoryCollector exposes the inventory's counters.
+type inventoryCollector struct{ stats func() inventory.Stats }
+
+var (
+	invTxnDesc  = prometheus.NewDesc("apitap_inventory_transactions_total", "Transactions added to the inventory.", nil, nil)
+	invOverDesc = prometheus.NewDesc("apitap_inventory_overflow_total", "Transactions counted towards an overflow endpoint or service.", nil, nil)
+)
+
+func (inventoryCollector) Describe(ch chan<- *prometheus.Desc) { ch <- invTxnDesc; ch <- invOverDesc }
+
+func (c inventoryCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	ch <- prometheus.MustNewConstMetric(invTxnDesc, prometheus.CounterValue, float64(s.Transactions))
+	ch <- prometheus.MustNewConstMetric(invOverDesc, prometheus.CounterValue, float64(s.Overflow))
+}

@@ -1,0 +1,123 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/gopacket/gopacket/afpacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// LiveConfig configures capture from one network interface with an
+// AF_PACKET TPACKET_V3 ring. The zero value of each size gives the default
+// noted.
+type LiveConfig struct {
+	Interface string
+	// FrameSize is the snap length: bytes kept of each frame. Default 65536.
+	FrameSize int
+	// BlockSize and NumBlocks size the ring (BlockSize*NumBlocks bytes).
+	// Defaults 1 MiB and 64.
+	BlockSize, NumBlocks int
+	// Timeout is how long Next waits before it returns ErrTimeout, so the
+	// caller can do periodic work on a quiet link. Default 100ms.
+	Timeout time.Duration
+	// FanoutGroup, when not zero, joins the socket to that fanout group
+	// (hash mode): several sockets on one interface share its packets.
+	FanoutGroup uint16
+}
+
+// ErrTimeout is returned by Live.Next when no packet arrived in time.
+var ErrTimeout = errors.New("capture: timeout")
+
+// Live captures from a network interface. It implements Source.
+type Live struct {
+	tp   *afpacket.TPacket
+	name string
+}
+
+var _ Source = (*Live)(nil)
+
+// OpenLive opens a capture ring on an interface. It needs CAP_NET_RAW
+// (and CAP_NET_ADMIN for promiscuous mode); without them the error says so.
+func OpenLive(cfg LiveConfig) (*Live, error) {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&cfg.FrameSize, 65536)
+	def(&cfg.BlockSize, 1<<20)
+	def(&cfg.NumBlocks, 64)
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 100 * time.Millisecond
+	}
+	if cfg.BlockSize%cfg.FrameSize != 0 {
+		return nil, fmt.Errorf("capture on %s: block size %d is not a multiple of frame size %d", cfg.Interface, cfg.BlockSize, cfg.FrameSize)
+	}
+	tp, err := afpacket.NewTPacket(
+		afpacket.OptInterface(cfg.Interface),
+		afpacket.OptFrameSize(cfg.FrameSize),
+		afpacket.OptBlockSize(cfg.BlockSize),
+		afpacket.OptNumBlocks(cfg.NumBlocks),
+		afpacket.OptPollTimeout(cfg.Timeout),
+		afpacket.TPacketVersion3,
+	)
+	if err != nil {
+		return nil, liveError(cfg.Interface, err)
+	}
+	l := &Live{tp: tp, name: cfg.Interface}
+	if cfg.FanoutGroup != 0 {
+		if err := tp.SetFanout(afpacket.FanoutHash, cfg.FanoutGroup); err != nil {
+			tp.Close()
+			return nil, liveError(cfg.Interface, fmt.Errorf("fanout: %w", err))
+		}
+	}
+	if err := tp.SetPromiscuous(true); err != nil {
+		tp.Close()
+		return nil, liveError(cfg.Interface, fmt.Errorf("promiscuous mode: %w", err))
+	}
+	return l, nil
+}
+
+func liveError(iface string, err error) error {
+	if errors.Is(err, syscall.EPERM) || errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("capture on %s: %w: apitap needs CAP_NET_RAW (and CAP_NET_ADMIN): run as root or `setcap cap_net_raw,cap_net_admin+ep apitap`", iface, err)
+	}
+	return fmt.Errorf("capture on %s: %w", iface, err)
+}
+
+// Next returns the next frame, or ErrTimeout on a quiet link. Data is
+// valid until the next call.
+func (l *Live) Next() (Packet, error) {
+	data, ci, err := l.tp.ZeroCopyReadPacketData()
+	if err != nil {
+		if errors.Is(err, afpacket.ErrTimeout) || errors.Is(err, syscall.EINTR) {
+			return Packet{}, ErrTimeout
+		}
+		return Packet{}, fmt.Errorf("capture on %s: %w", l.name, err)
+	}
+	return Packet{Data: data, Info: ci, LinkType: layers.LinkTypeEthernet}, nil
+}
+
+// Name returns the interface name.
+func (l *Live) Name() string { return l.name }
+
+// Stats returns the kernel's counts for the socket since it was opened:
+// packets received, packets dropped because the ring was full, and how
+// often the ring froze.
+func (l *Live) Stats() (packets, drops, freezes uint64, err error) {
+	_, v3, err := l.tp.SocketStats()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return uint64(v3.Packets()), uint64(v3.Drops()), uint64(v3.QueueFreezes()), nil
+}
+
+// Close releases the ring.
+func (l *Live) Close() error {
+	l.tp.Close()
+	return nil
+}

@@ -1,0 +1,310 @@
+package sensor
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/decap"
+	"github.com/apitap/apitap/sensor/http1"
+)
+
+// LiveConfig configures a live sensor.
+type LiveConfig struct {
+	// Interfaces to capture from, each with one socket per worker in a
+	// fanout group.
+	Interfaces []string
+	// Workers is the number of pipelines. Default: the number of CPUs.
+	Workers int
+	// Capture is the template of every socket's configuration (Interface
+	// and FanoutGroup are set per socket).
+	Capture capture.LiveConfig
+	// Pipeline configures each worker's pipeline (Staged is ignored).
+	Pipeline Config
+	// OnError hears about a capture error that ended a socket.
+	OnError func(error)
+	// OnPanic hears about a contained panic.
+	OnPanic func(v any, stack []byte)
+}
+
+// LiveStats counts what the capture side did.
+type LiveStats struct {
+	Frames  atomic.Uint64 // frames read from the rings
+	Bytes   atomic.Uint64
+	Dropped atomic.Uint64 // frames dropped because a worker's queue was full
+}
+
+// Live runs AF_PACKET capture into one pipeline per worker. The kernel
+// spreads frames over the sockets of a fanout group by a hash of their
+// outer headers; a reader then decodes each frame down to its inner flow
+// and hands it to the worker that owns that flow (a symmetric hash of the
+// inner addresses, ports and tunnel), so both directions of a connection
+// meet in one worker even when a mirror tunnel sends them from different
+// outer ports. Each worker owns its pipeline: reassembly state is never
+// shared.
+type Live struct {
+	cfg     LiveConfig
+	srcs    []*capture.Live
+	workers []*worker
+	stats   LiveStats
+	http    *http1.Stats
+	stop    atomic.Bool
+	readers sync.WaitGroup
+	done    sync.WaitGroup
+	free    sync.Pool
+}
+
+type worker struct {
+	p    *Pipeline
+	in   chan *frameBatch
+	quit chan struct{}
+	snap atomic.Pointer[Stats] // the pipeline's counters, published on each tick
+}
+
+// frameBatch carries copied frames from a reader to a worker.
+type frameBatch struct {
+	data []byte
+	pkts []capture.Packet
+}
+
+const (
+	liveBatchFrames = 64
+	liveBatchBytes  = 256 << 10
+	liveQueue       = 64 // batches waiting per worker
+	liveTick        = 250 * time.Millisecond
+)
+
+// StartLive opens every socket (so a missing capability or interface is
+// reported at once) and starts capturing. emit is called from the worker
+// goroutines, concurrently.
+func StartLive(cfg LiveConfig, emit func(*http1.Transaction)) (*Live, error) {
+	if len(cfg.Interfaces) == 0 {
+		return nil, errors.New("no interface to capture from")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	l := &Live{cfg: cfg, http: new(http1.Stats)}
+	l.free.New = func() any {
+		return &frameBatch{data: make([]byte, 0, liveBatchBytes+65536), pkts: make([]capture.Packet, 0, liveBatchFrames)}
+	}
+	group := uint16(uint32(time.Now().UnixNano())&0x7fff) | 1
+	for i, iface := range cfg.Interfaces {
+		for range cfg.Workers {
+			c := cfg.Capture
+			c.Interface, c.FanoutGroup = iface, group+uint16(i)
+			src, err := capture.OpenLive(c)
+			if err != nil {
+				l.closeSources()
+				return nil, err
+			}
+			l.srcs = append(l.srcs, src)
+		}
+	}
+	pcfg := cfg.Pipeline
+	pcfg.Staged = false
+	for range cfg.Workers {
+		w := &worker{p: New(pcfg, l.http, emit), in: make(chan *frameBatch, liveQueue), quit: make(chan struct{})}
+		w.p.OnPanic = cfg.OnPanic
+		l.workers = append(l.workers, w)
+		l.done.Add(1)
+		go l.work(w)
+	}
+	for _, src := range l.srcs {
+		l.readers.Add(1)
+		go l.read(src)
+	}
+	return l, nil
+}
+
+func (l *Live) closeSources() {
+	for _, s := range l.srcs {
+		s.Close()
+	}
+}
+
+// read takes frames off one ring and hands each to the worker owning its
+// flow, in batches; a full queue drops the batch and counts it, so capture
+// never blocks on a slow worker.
+func (l *Live) read(src *capture.Live) {
+	defer l.readers.Done()
+	dec := decap.NewDecoder()
+	var pkt decap.Packet
+	pending := make([]*frameBatch, len(l.workers))
+	send := func(i int) {
+		b := pending[i]
+		if b == nil || len(b.pkts) == 0 {
+			return
+		}
+		pending[i] = nil
+		select {
+		case l.workers[i].in <- b:
+		default:
+			l.stats.Dropped.Add(uint64(len(b.pkts)))
+			l.recycle(b)
+		}
+	}
+	lastFlush := time.Now()
+	for !l.stop.Load() {
+		pk, err := src.Next()
+		if err == capture.ErrTimeout || time.Since(lastFlush) > liveTick {
+			for i := range pending {
+				send(i)
+			}
+			lastFlush = time.Now()
+			if err == capture.ErrTimeout {
+				continue
+			}
+		}
+		if err != nil {
+			if l.cfg.OnError != nil && !l.stop.Load() {
+				l.cfg.OnError(err)
+			}
+			return
+		}
+		l.stats.Frames.Add(1)
+		l.stats.Bytes.Add(uint64(len(pk.Data)))
+		owner := 0
+		if dec.Decode(pk.LinkType, pk.Data, pk.Info.Length, &pkt) == nil || pkt.Transport != decap.TransportNone {
+			owner = int(flowHash(&pkt) % uint32(len(l.workers)))
+		}
+		b := pending[owner]
+		if b == nil {
+			b = l.free.Get().(*frameBatch)
+			pending[owner] = b
+		}
+		off := len(b.data)
+		b.data = append(b.data, pk.Data...)
+		pk.Data = b.data[off:len(b.data):len(b.data)]
+		b.pkts = append(b.pkts, pk)
+		if len(b.pkts) >= liveBatchFrames || len(b.data) >= liveBatchBytes {
+			send(owner)
+		}
+	}
+	for i := range pending {
+		send(i)
+	}
+}
+
+// fix re-points a batch's packets after its buffer grew.
+func (b *frameBatch) fix() {
+	off := 0
+	for i := range b.pkts {
+		n := len(b.pkts[i].Data)
+		b.pkts[i].Data = b.data[off : off+n : off+n]
+		off += n
+	}
+}
+
+func (l *Live) recycle(b *frameBatch) {
+	b.data, b.pkts = b.data[:0], b.pkts[:0]
+	l.free.Put(b)
+}
+
+// work runs one pipeline: batches from the readers, and a clock tick on a
+// quiet link so idle connections close.
+func (l *Live) work(w *worker) {
+	defer l.done.Done()
+	tick := time.NewTicker(liveTick)
+	defer tick.Stop()
+	run := func(b *frameBatch) {
+		b.fix()
+		for _, pk := range b.pkts {
+			w.p.Packet(pk)
+		}
+		l.recycle(b)
+	}
+	for {
+		select {
+		case b := <-w.in:
+			run(b)
+		case now := <-tick.C:
+			w.p.Tick(now)
+			st := w.p.Stats()
+			w.snap.Store(&st)
+		case <-w.quit:
+			for {
+				select {
+				case b := <-w.in:
+					run(b)
+				default:
+					w.p.Flush()
+					st := w.p.Stats()
+					w.snap.Store(&st)
+					return
+				}
+			}
+		}
+	}
+}
+
+// Stop ends capture, parses what was captured and flushes every
+// connection, emitting what is still pending.
+func (l *Live) Stop() {
+	l.stop.Store(true)
+	l.readers.Wait()
+	l.closeSources()
+	for _, w := range l.workers {
+		close(w.quit)
+	}
+	l.done.Wait()
+}
+
+// Stats returns the capture counters.
+func (l *Live) Stats() *LiveStats { return &l.stats }
+
+// HTTPStats returns the HTTP counters of all workers.
+func (l *Live) HTTPStats() *http1.Stats { return l.http }
+
+// Sources returns the capture sockets, for their kernel statistics.
+func (l *Live) Sources() []*capture.Live { return l.srcs }
+
+// PipelineStats returns each worker's pipeline counters as last published
+// (workers publish them every quarter second; reading them directly would
+// race with the worker).
+func (l *Live) PipelineStats() []Stats {
+	out := make([]Stats, 0, len(l.workers))
+	for _, w := range l.workers {
+		if st := w.snap.Load(); st != nil {
+			out = append(out, *st)
+		}
+	}
+	return out
+}
+
+// flowHash is symmetric: both directions of a connection hash alike.
+func flowHash(p *decap.Packet) uint32 {
+	n := p.AddrLen()
+	a, b := p.Src[:n], p.Dst[:n]
+	pa, pb := p.SrcPort, p.DstPort
+	if c := bytes.Compare(a, b); c > 0 || c == 0 && pa > pb {
+		a, b, pa, pb = b, a, pb, pa
+	}
+	h := uint32(2166136261)
+	mix := func(x byte) { h = (h ^ uint32(x)) * 16777619 }
+	for _, x := range a {
+		mix(x)
+	}
+	for _, x := range b {
+		mix(x)
+	}
+	mix(byte(pa >> 8))
+	mix(byte(pa))
+	mix(byte(pb >> 8))
+	mix(byte(pb))
+	t := p.Tunnel.Pack()
+	for i := 0; i < 8; i++ {
+		mix(byte(t >> (8 * i)))
+	}
+	return h
+}
+
+// String describes the capture, for logs.
+func (l *Live) String() string {
+	return fmt.Sprintf("%d interfaces, %d workers", len(l.cfg.Interfaces), len(l.workers))
+}

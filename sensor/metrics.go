@@ -1,0 +1,107 @@
+package sensor
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/apitap/apitap/sensor/http1"
+)
+
+// liveCollector exposes a Live sensor's counters. It reads atomic
+// counters and published snapshots at scrape time, so the hot path pays
+// nothing for metrics. Labels are bounded: interface (as configured),
+// reason (fixed vocabularies).
+type liveCollector struct {
+	l     *Live
+	descs map[string]*prometheus.Desc
+}
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc("apitap_"+name, help, labels, nil)
+}
+
+var liveDescs = map[string]*prometheus.Desc{
+	"frames":         desc("capture_frames_total", "Frames read from the capture rings."),
+	"bytes":          desc("capture_bytes_total", "Bytes of frames read from the capture rings."),
+	"queue_dropped":  desc("capture_queue_dropped_frames_total", "Frames dropped because a worker's queue was full."),
+	"kernel_packets": desc("capture_kernel_packets_total", "Packets the kernel passed to the sockets.", "interface"),
+	"kernel_drops":   desc("capture_kernel_drops_total", "Packets the kernel dropped because a ring was full.", "interface"),
+	"kernel_freezes": desc("capture_kernel_freezes_total", "Times a ring froze.", "interface"),
+	"decode_errors":  desc("decode_errors_total", "Frames that could not be decoded, by reason.", "reason"),
+	"truncated":      desc("decode_truncated_frames_total", "Frames cut by the snap length."),
+	"panics":         desc("panics_total", "Packets whose processing panicked (contained)."),
+	"flows":          desc("flow_connections_total", "TCP connections opened."),
+	"active":         desc("flow_active", "TCP connections open now."),
+	"refused":        desc("flow_refused_total", "Packets of new connections refused at the connection cap."),
+	"gaps":           desc("flow_gaps_total", "Gaps (bytes never captured) delivered to the parser."),
+	"gap_bytes":      desc("flow_gap_bytes_total", "Bytes never captured."),
+	"transactions":   desc("http_transactions_total", "HTTP transactions emitted."),
+	"requests":       desc("http_requests_total", "HTTP requests parsed."),
+	"responses":      desc("http_responses_total", "HTTP final responses parsed."),
+	"non_http":       desc("http_non_http_connections_total", "Connections left alone as not HTTP."),
+	"anomalies":      desc("http_anomalies_total", "Transactions with a parse anomaly, by reason.", "reason"),
+}
+
+// NewCollector returns a Prometheus collector of l's counters.
+func NewCollector(l *Live) prometheus.Collector { return &liveCollector{l: l, descs: liveDescs} }
+
+func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
+	counter := func(name string, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(c.descs[name], prometheus.CounterValue, float64(v), labels...)
+	}
+	l := c.l
+	counter("frames", l.stats.Frames.Load())
+	counter("bytes", l.stats.Bytes.Load())
+	counter("queue_dropped", l.stats.Dropped.Load())
+	perIface := map[string][3]uint64{}
+	for _, s := range l.srcs {
+		p, d, f, err := s.Stats()
+		if err != nil {
+			continue
+		}
+		v := perIface[s.Name()]
+		perIface[s.Name()] = [3]uint64{v[0] + p, v[1] + d, v[2] + f}
+	}
+	for iface, v := range perIface {
+		counter("kernel_packets", v[0], iface)
+		counter("kernel_drops", v[1], iface)
+		counter("kernel_freezes", v[2], iface)
+	}
+	var sum Stats
+	reasons := map[string]uint64{}
+	for _, s := range l.PipelineStats() {
+		sum.Truncated += s.Truncated
+		sum.Panics += s.Panics
+		sum.Flow.Flows += s.Flow.Flows
+		sum.Flow.Active += s.Flow.Active
+		sum.Flow.Refused += s.Flow.Refused
+		sum.Flow.Gaps += s.Flow.Gaps
+		sum.Flow.GapBytes += s.Flow.GapBytes
+		for r, n := range s.Undecodable {
+			reasons[r] += n
+		}
+	}
+	for r, n := range reasons {
+		counter("decode_errors", n, r)
+	}
+	counter("truncated", sum.Truncated)
+	counter("panics", sum.Panics)
+	counter("flows", sum.Flow.Flows)
+	ch <- prometheus.MustNewConstMetric(c.descs["active"], prometheus.GaugeValue, float64(sum.Flow.Active))
+	counter("refused", sum.Flow.Refused)
+	counter("gaps", sum.Flow.Gaps)
+	counter("gap_bytes", sum.Flow.GapBytes)
+	h := l.http
+	counter("transactions", h.Transactions.Load())
+	counter("requests", h.Requests.Load())
+	counter("responses", h.Responses.Load())
+	counter("non_http", h.NonHTTP.Load())
+	for i, r := range http1.AnomalyReasons() {
+		counter("anomalies", h.Anomalies[i].Load(), r)
+	}
+}
