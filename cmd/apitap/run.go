@@ -47,6 +47,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cc.FrameSize, "snaplen", 65536, "bytes kept of each frame")
 	fs.IntVar(&cc.BlockSize, "ring-block-size", 1<<20, "bytes per ring block")
 	fs.IntVar(&cc.NumBlocks, "ring-blocks", 64, "blocks per ring (per socket)")
+	config := fs.String("config", "", "read flags from the YAML `FILE` (keys are flag names); flags given here override it")
+	vxlanPort := fs.Int("vxlan-port", 0, "also open a UDP socket on this `PORT` (4789 for AWS VPC Traffic Mirroring), so the host does not answer the mirror with ICMP errors")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: apitap run --iface IF[,IF...] [flags]\n\nCaptures mirrored traffic live (AF_PACKET) and keeps the API inventory.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -56,6 +58,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if *config != "" {
+		if err := applyConfig(fs, *config); err != nil {
+			fmt.Fprintf(stderr, "apitap run: %v\n", err)
+			return 2
+		}
 	}
 	if *ifaces == "" || fs.NArg() > 0 {
 		fs.Usage()
@@ -86,6 +94,26 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		mu.Lock()
 		inv.Observe(t)
 		mu.Unlock()
+	}
+	if *vxlanPort > 0 {
+		// The mirror sends VXLAN to this host; without a socket the kernel
+		// answers every packet with an ICMP port-unreachable. The packets
+		// themselves are read from the capture ring; the socket's copies
+		// are discarded.
+		pc, err := net.ListenPacket("udp", fmt.Sprintf(":%d", *vxlanPort))
+		if err != nil {
+			log.Error("vxlan socket", zap.Int("port", *vxlanPort), zap.Error(err))
+			return 1
+		}
+		defer pc.Close()
+		go func() {
+			buf := make([]byte, 65536)
+			for {
+				if _, _, err := pc.ReadFrom(buf); err != nil {
+					return
+				}
+			}
+		}()
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
