@@ -34,6 +34,7 @@ var liveDescs = map[string]*prometheus.Desc{
 	"refused":        desc("flow_refused_total", "Packets of new connections refused at the connection cap."),
 	"gaps":           desc("flow_gaps_total", "Gaps (bytes never captured) delivered to the parser."),
 	"gap_bytes":      desc("flow_gap_bytes_total", "Bytes never captured."),
+	"one_sided":      desc("flow_one_sided_total", "Connections closed with only one direction seen: a mirror that copies one way."),
 	"transactions":   desc("http_transactions_total", "HTTP transactions emitted."),
 	"requests":       desc("http_requests_total", "HTTP requests parsed."),
 	"responses":      desc("http_responses_total", "HTTP final responses parsed."),
@@ -82,6 +83,7 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		sum.Flow.Refused += s.Flow.Refused
 		sum.Flow.Gaps += s.Flow.Gaps
 		sum.Flow.GapBytes += s.Flow.GapBytes
+		sum.Flow.OneSided += s.Flow.OneSided
 		for r, n := range s.Undecodable {
 			reasons[r] += n
 		}
@@ -96,6 +98,7 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	counter("refused", sum.Flow.Refused)
 	counter("gaps", sum.Flow.Gaps)
 	counter("gap_bytes", sum.Flow.GapBytes)
+	counter("one_sided", sum.Flow.OneSided)
 	h := l.http
 	counter("transactions", h.Transactions.Load())
 	counter("requests", h.Requests.Load())
@@ -104,4 +107,16 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	for i, r := range http1.AnomalyReasons() {
 		counter("anomalies", h.Anomalies[i].Load(), r)
 	}
+}
+
+// Health sums what the workers saw of the mirror's quality: connections,
+// one-sided ones, gap bytes, captured bytes and snap-length-cut frames.
+func (l *Live) Health() (flows, oneSided, gapBytes, bytes, truncated uint64) {
+	for _, s := range l.PipelineStats() {
+		flows += s.Flow.Flows
+		oneSided += s.Flow.OneSided
+		gapBytes += s.Flow.GapBytes
+		truncated += s.Truncated
+	}
+	return flows, oneSided, gapBytes, l.stats.Bytes.Load(), truncated
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,6 +45,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
 	flushEvery := fs.Duration("flush-interval", 10*time.Second, "write the inventory to the store this often")
 	logFormat := fs.String("log-format", "json", "json or console")
+	maxMemory := fs.String("max-memory", "", "memory `BUDGET` (e.g. 2GiB): sizes the flow tables and reassembly pages, and sets the GC's soft limit")
 	var cc capture.LiveConfig
 	fs.IntVar(&cc.FrameSize, "snaplen", 65536, "bytes kept of each frame")
 	fs.IntVar(&cc.BlockSize, "ring-block-size", 1<<20, "bytes per ring block")
@@ -120,8 +123,18 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		log.Error("listen", zap.String("addr", *listen), zap.Error(err))
 		return 1
 	}
+	var pcfg sensor.Config
+	if *maxMemory != "" {
+		budget, err := parseSize(*maxMemory)
+		if err != nil {
+			log.Error("bad --max-memory", zap.Error(err))
+			return 2
+		}
+		budgetPipelines(&pcfg, budget, *workers)
+		debug.SetMemoryLimit(budget)
+	}
 	live, err := sensor.StartLive(sensor.LiveConfig{
-		Interfaces: strings.Split(*ifaces, ","), Workers: *workers, Capture: cc,
+		Interfaces: strings.Split(*ifaces, ","), Workers: *workers, Capture: cc, Pipeline: pcfg,
 		OnError: func(err error) { log.Error("capture stopped", zap.Error(err)) },
 		OnPanic: func(v any, stack []byte) {
 			log.Error("internal error contained", zap.Any("panic", v), zap.ByteString("stack", stack))
@@ -171,6 +184,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		select {
 		case <-tick.C:
 			save()
+			mirrorHealth(log, live)
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
 				if n, err := specs.load(); err != nil {
@@ -237,4 +251,51 @@ func (c inventoryCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.stats()
 	ch <- prometheus.MustNewConstMetric(invTxnDesc, prometheus.CounterValue, float64(s.Transactions))
 	ch <- prometheus.MustNewConstMetric(invOverDesc, prometheus.CounterValue, float64(s.Overflow))
+}
+
+// parseSize reads "512MiB", "2GiB", "1G" or a number of bytes.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"B", 1}, {"", 1}}
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+			if err != nil || v <= 0 {
+				return 0, fmt.Errorf("%q: want a size such as 512MiB or 2GiB", s)
+			}
+			return v * u.mult, nil
+		}
+	}
+	return 0, fmt.Errorf("%q: want a size such as 512MiB or 2GiB", s)
+}
+
+// budgetPipelines shares a memory budget: half for out-of-order
+// reassembly pages (1900 bytes each), a fifth for connections (about 4 KiB
+// each with their parser state), split over the workers. What the caps
+// refuse is counted (apitap_flow_refused_total, gaps); the rest of the
+// budget is the inventory's, the capture rings' and the runtime's.
+func budgetPipelines(cfg *sensor.Config, budget int64, workers int) {
+	per := budget / int64(max(workers, 1))
+	cfg.Flow.MaxPages = int(per / 2 / 1900)
+	cfg.Flow.MaxFlows = int(per / 5 / 4096)
+	cfg.Flow.MaxPagesPerFlow = min(256, max(16, cfg.Flow.MaxPages/64))
+}
+
+// mirrorHealth warns (sampled by the logger) when the mirror looks broken:
+// most connections one-sided, many bytes lost, frames cut by the snap
+// length.
+func mirrorHealth(log *zap.Logger, live *sensor.Live) {
+	flows, oneSided, gapBytes, bytes, truncated := live.Health()
+	if flows >= 20 && oneSided*2 > flows {
+		log.Warn("mirror is one-sided: most connections show one direction only",
+			zap.Uint64("count", oneSided), zap.Uint64("flows", flows))
+	}
+	if bytes > 1<<20 && gapBytes*100 > bytes {
+		log.Warn("mirror loses data: over 1% of the bytes are missing", zap.Uint64("bytes", gapBytes))
+	}
+	if truncated > 0 {
+		log.Warn("frames cut by the snap length", zap.Uint64("count", truncated))
+	}
 }

@@ -96,6 +96,7 @@ type Stats struct {
 	GapBytes      uint64 // bytes never captured
 	Ignored       uint64 // packets of connections their handler gave up on
 	Stray         uint64 // payload-less packets of no known connection
+	OneSided      uint64 // connections closed with only one direction seen
 	PressureFlush uint64 // sweeps forced by MaxFlows
 }
 
@@ -400,6 +401,10 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.Assembl
 
 func (s *stream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
 	s.t.stats.Active--
+	if s.started[DirAB] != s.started[DirBA] {
+		// Only one direction was ever seen: a mirror that copies one way.
+		s.t.stats.OneSided++
+	}
 	s.call(heldCall{kind: callClose})
 	return true
 }

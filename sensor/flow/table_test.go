@@ -66,7 +66,7 @@ func TestTable(t *testing.T) {
 			{p: c1.ab(11*ms, "FA", 1051, 111, ""), want: []string{"c1 end ab"}},
 			flushAll("c1 close"),
 		},
-		stats: Stats{Packets: 12, Flows: 1},
+		stats: Stats{Packets: 12, Flows: 1, OneSided: 1}, // only one direction seen
 	}, {
 		name: "picked up mid-stream",
 		steps: []step{
@@ -125,7 +125,7 @@ func TestTable(t *testing.T) {
 				`c1 data ab seq=1021 "eeeee" spans=[1021@5ms/5001]`,
 				"c1 close"),
 		},
-		stats: Stats{Packets: 4, Flows: 1, Gaps: 2, GapBytes: 10},
+		stats: Stats{Packets: 4, Flows: 1, Gaps: 2, GapBytes: 10, OneSided: 1}, // only one direction seen
 	}, {
 		name: "sequence numbers wrap",
 		steps: []step{
@@ -152,7 +152,7 @@ func TestTable(t *testing.T) {
 				`c1 data ab seq=10 "klmno" spans=[10@2ms/2]`,
 				"c1 close"),
 		},
-		stats: Stats{Packets: 4, Flows: 1, Gaps: 1, GapBytes: 20},
+		stats: Stats{Packets: 4, Flows: 1, Gaps: 1, GapBytes: 20, OneSided: 1}, // only one direction seen
 	}, {
 		name: "port reuse after FIN",
 		steps: []step{
@@ -233,7 +233,7 @@ func TestTable(t *testing.T) {
 			{p: c1.ab(1001*ms, "PA", 9001, 12001, "ping2"), want: []string{
 				`c2 data ab seq=9001 "ping2" spans=[9001@1.001s/12001]`}},
 		},
-		stats: Stats{Packets: 5, Flows: 2, Active: 1},
+		stats: Stats{Packets: 5, Flows: 2, Active: 1, OneSided: 1}, // only one direction seen
 	}, {
 		name:   "port reuse after the handler gave up",
 		refuse: true,
@@ -247,7 +247,7 @@ func TestTable(t *testing.T) {
 			{p: c1.ab(1001*ms, "PA", 9001, 12001, "ping2"), want: []string{
 				`c2 data ab seq=9001 "ping2" spans=[9001@1.001s/12001]`}},
 		},
-		stats: Stats{Packets: 6, Flows: 2, Active: 1, Ignored: 2},
+		stats: Stats{Packets: 6, Flows: 2, Active: 1, Ignored: 2, OneSided: 1}, // only one direction seen
 	}, {
 		name: "tunnels keep equal addresses apart",
 		steps: []step{
@@ -309,7 +309,7 @@ func TestTable(t *testing.T) {
 			{p: c1.ab(22001*ms, "PA", 1002, 5001, "late"), want: []string{"c3 open 10.0.0.1:40000>10.0.0.2:80",
 				`c3 data ab seq=1002 "late" spans=[1002@22.001s/5001]`}},
 		},
-		stats: Stats{Packets: 8, Flows: 3, Active: 1, Stray: 1},
+		stats: Stats{Packets: 8, Flows: 3, Active: 1, Stray: 1, OneSided: 2}, // only one direction seen
 	}, {
 		name:   "handler gives up",
 		refuse: true,
@@ -338,7 +338,7 @@ func TestTable(t *testing.T) {
 				`c1 data ab seq=1011 "ccccc" spans=[1011@3ms/5001]`,
 				"c1 close"),
 		},
-		stats: Stats{Packets: 3, Flows: 1, Gaps: 2, GapBytes: 15},
+		stats: Stats{Packets: 3, Flows: 1, Gaps: 2, GapBytes: 15, OneSided: 1}, // only one direction seen
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &rec{refuse: tc.refuse}
