@@ -436,3 +436,34 @@ func TestRunMetrics(t *testing.T) {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
+
+// TestRunFilter: a capture filter applied in the kernel keeps what it
+// matches and nothing else.
+func TestRunFilter(t *testing.T) {
+	s := newSpan(t)
+	bin := buildApitap(t)
+	srv := s.inNS("srv", "server")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	keep := filepath.Join(t.TempDir(), "keep")
+	drop := filepath.Join(t.TempDir(), "drop")
+	runKeep, _ := s.startRun(bin, keep, "--filter", "tcp port 8080", "--listen", "127.0.0.1:9188")
+	runDrop, _ := s.startRun(bin, drop, "--filter", "tcp port 9999", "--listen", "127.0.0.1:9189")
+	time.Sleep(300 * time.Millisecond)
+	if out, err := s.inNS("cli", "items", "APITAP_N=5").CombinedOutput(); err != nil {
+		t.Fatalf("client: %v\n%s", err, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, r := range []*exec.Cmd{runKeep, runDrop} {
+		r.Process.Signal(syscall.SIGTERM)
+		r.Wait()
+	}
+	if n := requestsOf(inventoryRows(t, bin, keep), "GET /api/v1/items/{id}"); n != 5 {
+		t.Errorf("with 'tcp port 8080': %d requests, want 5", n)
+	}
+	if rows := inventoryRows(t, bin, drop); len(rows) != 0 {
+		t.Errorf("with 'tcp port 9999': %+v, want nothing", rows)
+	}
+}

@@ -48,6 +48,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	maxMemory := fs.String("max-memory", "", "memory `BUDGET` (e.g. 2GiB): sizes the flow tables and reassembly pages, and sets the GC's soft limit")
 	var cc capture.LiveConfig
 	fs.IntVar(&cc.FrameSize, "snaplen", 65536, "bytes kept of each frame")
+	fs.StringVar(&cc.Filter, "filter", "", "capture filter `EXPR` in tcpdump syntax, applied in the kernel")
 	fs.IntVar(&cc.BlockSize, "ring-block-size", 1<<20, "bytes per ring block")
 	fs.IntVar(&cc.NumBlocks, "ring-blocks", 64, "blocks per ring (per socket)")
 	config := fs.String("config", "", "read flags from the YAML `FILE` (keys are flag names); flags given here override it")
@@ -71,6 +72,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if *ifaces == "" || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
+	}
+	if cc.Filter != "" {
+		if _, err := capture.CompileFilter(cc.Filter); err != nil {
+			fmt.Fprintf(stderr, "apitap run: --filter: %v\n", err)
+			return 2
+		}
 	}
 	log, err := newLogger(*logFormat, stderr)
 	if err != nil {

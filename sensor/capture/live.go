@@ -9,6 +9,8 @@ import (
 
 	"github.com/gopacket/gopacket/afpacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/packetcap/go-pcap/filter"
+	"golang.org/x/net/bpf"
 )
 
 // LiveConfig configures capture from one network interface with an
@@ -27,6 +29,27 @@ type LiveConfig struct {
 	// FanoutGroup, when not zero, joins the socket to that fanout group
 	// (hash mode): several sockets on one interface share its packets.
 	FanoutGroup uint16
+	// Filter is a capture filter in tcpdump syntax, compiled to classic
+	// BPF and applied in the kernel; "" keeps everything.
+	Filter string
+}
+
+// CompileFilter compiles a tcpdump-syntax filter to classic BPF, in pure
+// Go (github.com/packetcap/go-pcap/filter), for an Ethernet link.
+func CompileFilter(expr string) ([]bpf.RawInstruction, error) {
+	f := filter.NewExpression(expr).Compile()
+	if f == nil {
+		return nil, fmt.Errorf("filter %q: not understood", expr)
+	}
+	ins, err := f.Compile()
+	if err != nil {
+		return nil, fmt.Errorf("filter %q: %w", expr, err)
+	}
+	raw, err := bpf.Assemble(ins)
+	if err != nil {
+		return nil, fmt.Errorf("filter %q: %w", expr, err)
+	}
+	return raw, nil
 }
 
 // ErrTimeout is returned by Live.Next when no packet arrived in time.
@@ -69,6 +92,16 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 		return nil, liveError(cfg.Interface, err)
 	}
 	l := &Live{tp: tp, name: cfg.Interface}
+	if cfg.Filter != "" {
+		raw, err := CompileFilter(cfg.Filter)
+		if err == nil {
+			err = tp.SetBPF(raw)
+		}
+		if err != nil {
+			tp.Close()
+			return nil, liveError(cfg.Interface, err)
+		}
+	}
 	if cfg.FanoutGroup != 0 {
 		if err := tp.SetFanout(afpacket.FanoutHash, cfg.FanoutGroup); err != nil {
 			tp.Close()
