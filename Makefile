@@ -5,7 +5,7 @@ BIN      := bin/apitap
 FUZZTIME ?= 30s
 PKGS     := ./...
 
-.PHONY: all build test test-race bench fuzz demo lint fmt vet clean
+.PHONY: all build test test-race bench bench-live fuzz demo lint fmt vet clean
 
 all: lint test build
 
@@ -26,6 +26,14 @@ test-race:
 BENCHCOUNT ?= 1
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./sensor/ | tee bench.txt
+
+# The live sensor under tcpreplay (root and tcpreplay needed): a generated
+# capture replayed into a veth pair at top speed and fixed rates while
+# `apitap run` captures the other end. APITAP_LIVE_CONNS=12000 replays a
+# longer capture (about 4 million packets), which measures the sustained
+# rate rather than what the capture rings can absorb.
+bench-live:
+	$(GO) test -run '^$$' -bench Live -benchtime 1x ./cmd/apitap/ | tee bench-live.txt
 
 # Each fuzz target for $(FUZZTIME); crashers land in the package's testdata/fuzz/
 # and become seeds that `make test` replays.
@@ -59,4 +67,4 @@ lint: vet
 	$(GO) run $(STATICCHECK) ./...
 
 clean:
-	rm -rf bin bench.txt
+	rm -rf bin bench.txt bench-live.txt

@@ -36,7 +36,7 @@ type LiveConfig struct {
 type LiveStats struct {
 	Frames  atomic.Uint64 // frames read from the rings
 	Bytes   atomic.Uint64
-	Dropped atomic.Uint64 // frames dropped because a worker's queue was full
+	Dropped atomic.Uint64 // frames dropped on the capture side (none today: readers wait for workers)
 }
 
 // Live runs AF_PACKET capture into one pipeline per worker. The kernel
@@ -129,8 +129,11 @@ func (l *Live) closeSources() {
 }
 
 // read takes frames off one ring and hands each to the worker owning its
-// flow, in batches; a full queue drops the batch and counts it, so capture
-// never blocks on a slow worker.
+// flow, in batches. When a worker falls behind, the reader waits for it:
+// frames then queue in the kernel's ring, which is far larger than the
+// workers' queues, and when that fills too the kernel drops and counts
+// (apitap_capture_kernel_drops_total). Loss happens in one place, after
+// the largest buffer.
 func (l *Live) read(src *capture.Live) {
 	defer l.readers.Done()
 	dec := decap.NewDecoder()
@@ -142,12 +145,7 @@ func (l *Live) read(src *capture.Live) {
 			return
 		}
 		pending[i] = nil
-		select {
-		case l.workers[i].in <- b:
-		default:
-			l.stats.Dropped.Add(uint64(len(b.pkts)))
-			l.recycle(b)
-		}
+		l.workers[i].in <- b
 	}
 	lastFlush := time.Now()
 	for !l.stop.Load() {
