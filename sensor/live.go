@@ -34,9 +34,8 @@ type LiveConfig struct {
 
 // LiveStats counts what the capture side did.
 type LiveStats struct {
-	Frames  atomic.Uint64 // frames read from the rings
-	Bytes   atomic.Uint64
-	Dropped atomic.Uint64 // frames dropped on the capture side (none today: readers wait for workers)
+	Frames atomic.Uint64 // frames read from the rings
+	Bytes  atomic.Uint64
 }
 
 // Live runs AF_PACKET capture into one pipeline per worker. The kernel

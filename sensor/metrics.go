@@ -22,7 +22,6 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 var liveDescs = map[string]*prometheus.Desc{
 	"frames":         desc("capture_frames_total", "Frames read from the capture rings."),
 	"bytes":          desc("capture_bytes_total", "Bytes of frames read from the capture rings."),
-	"queue_dropped":  desc("capture_queue_dropped_frames_total", "Frames dropped because a worker's queue was full."),
 	"kernel_packets": desc("capture_kernel_packets_total", "Packets the kernel passed to the sockets.", "interface"),
 	"kernel_drops":   desc("capture_kernel_drops_total", "Packets the kernel dropped because a ring was full.", "interface"),
 	"kernel_freezes": desc("capture_kernel_freezes_total", "Times a ring froze.", "interface"),
@@ -58,7 +57,6 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	l := c.l
 	counter("frames", l.stats.Frames.Load())
 	counter("bytes", l.stats.Bytes.Load())
-	counter("queue_dropped", l.stats.Dropped.Load())
 	perIface := map[string][3]uint64{}
 	for _, s := range l.srcs {
 		p, d, f, err := s.Stats()
