@@ -49,6 +49,7 @@ type LiveStats struct {
 type Live struct {
 	cfg     LiveConfig
 	srcs    []*capture.Live
+	counts  []atomic.Pointer[readerCounts] // per source, published by its reader
 	workers []*worker
 	stats   LiveStats
 	http    *http1.Stats
@@ -114,9 +115,10 @@ func StartLive(cfg LiveConfig, emit func(*http1.Transaction)) (*Live, error) {
 		l.done.Add(1)
 		go l.work(w)
 	}
-	for _, src := range l.srcs {
+	l.counts = make([]atomic.Pointer[readerCounts], len(l.srcs))
+	for i, src := range l.srcs {
 		l.readers.Add(1)
-		go l.read(src)
+		go l.read(src, &l.counts[i])
 	}
 	return l, nil
 }
@@ -133,8 +135,10 @@ func (l *Live) closeSources() {
 // workers' queues, and when that fills too the kernel drops and counts
 // (apitap_capture_kernel_drops_total). Loss happens in one place, after
 // the largest buffer.
-func (l *Live) read(src *capture.Live) {
+func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 	defer l.readers.Done()
+	counts := readerCounts{Iface: src.Name(), Tunnels: map[uint64][2]uint64{}}
+	defer func() { c := counts.clone(); publish.Store(&c) }()
 	dec := decap.NewDecoder()
 	var pkt decap.Packet
 	pending := make([]*frameBatch, len(l.workers))
@@ -154,6 +158,8 @@ func (l *Live) read(src *capture.Live) {
 				send(i)
 			}
 			lastFlush = time.Now()
+			c := counts.clone()
+			publish.Store(&c)
 			if err == capture.ErrTimeout {
 				continue
 			}
@@ -170,6 +176,7 @@ func (l *Live) read(src *capture.Live) {
 		if dec.Decode(pk.LinkType, pk.Data, pk.Info.Length, &pkt) == nil || pkt.Transport != decap.TransportNone {
 			owner = int(flowHash(&pkt) % uint32(len(l.workers)))
 		}
+		counts.add(pkt.Tunnel.Pack(), len(pk.Data))
 		b := pending[owner]
 		if b == nil {
 			b = l.free.Get().(*frameBatch)
@@ -304,4 +311,49 @@ func flowHash(p *decap.Packet) uint32 {
 // String describes the capture, for logs.
 func (l *Live) String() string {
 	return fmt.Sprintf("%d interfaces, %d workers", len(l.cfg.Interfaces), len(l.workers))
+}
+
+// readerCounts are one socket's frame and byte counts, per mirror tunnel
+// (VLAN tags and VXLAN/Geneve/ERSPAN ids; key 0 for plain frames).
+type readerCounts struct {
+	Iface   string
+	Frames  uint64
+	Bytes   uint64
+	Tunnels map[uint64][2]uint64 // frames, bytes
+}
+
+// maxTunnels bounds the tunnels counted apart per socket; the rest count
+// under one key (a metric label must stay bounded).
+const maxTunnels = 64
+
+const otherTunnel = ^uint64(0)
+
+func (c *readerCounts) add(tunnel uint64, n int) {
+	c.Frames++
+	c.Bytes += uint64(n)
+	if _, ok := c.Tunnels[tunnel]; !ok && len(c.Tunnels) >= maxTunnels {
+		tunnel = otherTunnel
+	}
+	v := c.Tunnels[tunnel]
+	c.Tunnels[tunnel] = [2]uint64{v[0] + 1, v[1] + uint64(n)}
+}
+
+func (c *readerCounts) clone() readerCounts {
+	out := *c
+	out.Tunnels = make(map[uint64][2]uint64, len(c.Tunnels))
+	for k, v := range c.Tunnels {
+		out.Tunnels[k] = v
+	}
+	return out
+}
+
+// TunnelLabel names a tunnel key for a metric label.
+func TunnelLabel(k uint64) string {
+	switch k {
+	case 0:
+		return "none"
+	case otherTunnel:
+		return "other"
+	}
+	return decap.Unpack(k).String()
 }

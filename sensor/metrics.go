@@ -22,6 +22,10 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 var liveDescs = map[string]*prometheus.Desc{
 	"frames":         desc("capture_frames_total", "Frames read from the capture rings."),
 	"bytes":          desc("capture_bytes_total", "Bytes of frames read from the capture rings."),
+	"iface_frames":   desc("capture_interface_frames_total", "Frames read, per interface.", "interface"),
+	"iface_bytes":    desc("capture_interface_bytes_total", "Bytes of frames read, per interface.", "interface"),
+	"tunnel_frames":  desc("capture_tunnel_frames_total", "Frames read, per mirror tunnel (none for plain frames; at most 64 per socket, then other).", "tunnel"),
+	"tunnel_bytes":   desc("capture_tunnel_bytes_total", "Bytes of frames read, per mirror tunnel.", "tunnel"),
 	"kernel_packets": desc("capture_kernel_packets_total", "Packets the kernel passed to the sockets.", "interface"),
 	"kernel_drops":   desc("capture_kernel_drops_total", "Packets the kernel dropped because a ring was full.", "interface"),
 	"kernel_freezes": desc("capture_kernel_freezes_total", "Times a ring froze.", "interface"),
@@ -57,6 +61,29 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	l := c.l
 	counter("frames", l.stats.Frames.Load())
 	counter("bytes", l.stats.Bytes.Load())
+	ifFrames, ifBytes := map[string]uint64{}, map[string]uint64{}
+	tun := map[string][2]uint64{}
+	for i := range l.counts {
+		c := l.counts[i].Load()
+		if c == nil {
+			continue
+		}
+		ifFrames[c.Iface] += c.Frames
+		ifBytes[c.Iface] += c.Bytes
+		for k, v := range c.Tunnels {
+			lbl := TunnelLabel(k)
+			t := tun[lbl]
+			tun[lbl] = [2]uint64{t[0] + v[0], t[1] + v[1]}
+		}
+	}
+	for iface, n := range ifFrames {
+		counter("iface_frames", n, iface)
+		counter("iface_bytes", ifBytes[iface], iface)
+	}
+	for lbl, v := range tun {
+		counter("tunnel_frames", v[0], lbl)
+		counter("tunnel_bytes", v[1], lbl)
+	}
 	perIface := map[string][3]uint64{}
 	for _, s := range l.srcs {
 		p, d, f, err := s.Stats()

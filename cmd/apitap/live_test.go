@@ -247,6 +247,9 @@ func TestRunSPAN(t *testing.T) {
 		t.Fatalf("apitap run: %v\n%s", err, runErr.String())
 	}
 	rows := inventoryRows(t, bin, state)
+	if !strings.Contains(runErr.String(), "stopping") {
+		t.Errorf("no clean stop in the log:\n%s", runErr.String())
+	}
 	want := map[string]int{}
 	for _, svc := range []string{"10.213.0.2:8080", "10.213.0.2:8080@vxlan=4242"} {
 		want[svc+" GET /api/v1/items/{id}"] = 40
@@ -417,7 +420,8 @@ func TestRunMetrics(t *testing.T) {
 	}
 	m := fetch("/metrics")
 	for _, want := range []string{"apitap_http_transactions_total 12", "apitap_http_requests_total 12", "apitap_flow_connections_total",
-		`apitap_capture_kernel_packets_total{interface="` + s.prefix + `mon0"}`, "apitap_inventory_transactions_total 12"} {
+		`apitap_capture_kernel_packets_total{interface="` + s.prefix + `mon0"}`, "apitap_inventory_transactions_total 12",
+		`apitap_capture_interface_frames_total{interface="` + s.prefix + `mon0"}`, `apitap_capture_tunnel_frames_total{tunnel="none"}`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
