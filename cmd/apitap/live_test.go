@@ -471,3 +471,52 @@ func TestRunFilter(t *testing.T) {
 		t.Errorf("with 'tcp port 9999': %+v, want nothing", rows)
 	}
 }
+
+// TestRunReloadSpecs: SIGHUP reloads the specs: an endpoint that was a
+// shadow API becomes documented once its spec is in place.
+func TestRunReloadSpecs(t *testing.T) {
+	s := newSpan(t)
+	bin := buildApitap(t)
+	specFile := filepath.Join(t.TempDir(), "api.yaml")
+	writeSpec := func(path string) {
+		doc := "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  " + path + ":\n    get:\n      responses: {'200': {description: ok}}\n"
+		if err := os.WriteFile(specFile, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeSpec("/health")
+	srv := s.inNS("srv", "server")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	run, log := s.startRun(bin, filepath.Join(t.TempDir(), "state"), "--spec", specFile, "--listen", "127.0.0.1:9191")
+	time.Sleep(300 * time.Millisecond)
+	if out, err := s.inNS("cli", "items", "APITAP_N=3").CombinedOutput(); err != nil {
+		t.Fatalf("client: %v\n%s", err, out)
+	}
+	time.Sleep(600 * time.Millisecond)
+	classOf := func() string {
+		out, err := s.inNS("mon", "fetch", "APITAP_URL=http://127.0.0.1:9191/api/v1/endpoints").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []struct{ Class, Template string }
+		json.Unmarshal(out, &rows)
+		for _, r := range rows {
+			if strings.HasPrefix(r.Template, "/api/v1/items/") {
+				return r.Class
+			}
+		}
+		return "missing"
+	}
+	if c := classOf(); c != "shadow" {
+		t.Fatalf("before the reload: %s, want shadow", c)
+	}
+	writeSpec("/api/v1/items/{itemId}")
+	run.Process.Signal(syscall.SIGHUP)
+	waitFor(t, func() bool { return strings.Contains(log.String(), "specs reloaded") })
+	if c := classOf(); c != "documented" {
+		t.Errorf("after the reload: %s, want documented\n%s", c, log.String())
+	}
+}
