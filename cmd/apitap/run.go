@@ -138,7 +138,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		budgetPipelines(&pcfg, budget, *workers)
-		debug.SetMemoryLimit(budget)
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(budget)) // restored on return (tests run it in-process)
 	}
 	live, err := sensor.StartLive(sensor.LiveConfig{
 		Interfaces: strings.Split(*ifaces, ","), Workers: *workers, Capture: cc, Pipeline: pcfg,
