@@ -24,6 +24,11 @@ type Config struct {
 	MaxNodes int
 	// MaxDepth caps the path segments routed. Default 24.
 	MaxDepth int
+	// MaxTotalEndpoints caps endpoints over all services (a memory
+	// budget: an endpoint with its sketches and schemas takes some 10-20
+	// KiB); past it, new routes count towards their service's overflow
+	// endpoint. Default 200000.
+	MaxTotalEndpoints int
 	// MaxServices caps services; past it, transactions count towards one
 	// overflow service. Default 10000.
 	MaxServices int
@@ -51,6 +56,7 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxNodes, 20000)
 	def(&c.MaxDepth, 24)
 	def(&c.MaxServices, 10000)
+	def(&c.MaxTotalEndpoints, 200000)
 	def(&c.PromoteAfter, 64)
 	return c
 }
@@ -78,6 +84,7 @@ type Inventory struct {
 	nextID   uint64
 	retired  map[uint64]uint64 // endpoint id -> the id it was merged into
 	gone     []uint64          // retired since the last Save
+	total    int               // endpoints over all services
 	stats    Stats
 }
 
@@ -172,8 +179,14 @@ func (inv *Inventory) service(name string) *Service {
 	return s
 }
 
+// full reports whether a service may not take a new endpoint.
+func (inv *Inventory) full(svc *Service) bool {
+	return svc.n >= inv.cfg.MaxEndpoints || inv.total >= inv.cfg.MaxTotalEndpoints
+}
+
 func (inv *Inventory) newEndpoint(svc *Service, method string) *Endpoint {
 	inv.nextID++
+	inv.total++
 	svc.n++
 	return newEndpoint(inv.nextID, svc.Name, method)
 }
@@ -185,7 +198,7 @@ func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoin
 			key := method + " " + tmpl
 			e := svc.docs[key]
 			if e == nil {
-				if svc.n >= inv.cfg.MaxEndpoints {
+				if inv.full(svc) {
 					return inv.overflow(svc, method)
 				}
 				e = inv.newEndpoint(svc, method)
@@ -215,7 +228,7 @@ func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoin
 	}
 	e := n.eps[method]
 	if e == nil {
-		if svc.n >= inv.cfg.MaxEndpoints {
+		if inv.full(svc) {
 			return inv.overflow(svc, method)
 		}
 		e = inv.newEndpoint(svc, method)
@@ -244,6 +257,7 @@ func (inv *Inventory) overflow(svc *Service, method string) *Endpoint {
 func (inv *Inventory) retire(e, survivor *Endpoint) {
 	inv.retired[e.ID] = survivor.ID
 	inv.gone = append(inv.gone, e.ID)
+	inv.total--
 	if s := inv.services[e.Service]; s != nil {
 		s.n--
 	}

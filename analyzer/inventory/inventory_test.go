@@ -155,3 +155,29 @@ func TestRandomPathFlood(t *testing.T) {
 		t.Errorf("heap grew %d MiB", grown>>20)
 	}
 }
+
+// TestTotalEndpointCap: the cap over all services holds; the rest counts
+// towards each service's overflow endpoint.
+func TestTotalEndpointCap(t *testing.T) {
+	inv := New(Config{MaxTotalEndpoints: 10})
+	n := 0
+	for s := range 5 {
+		for p := range 6 {
+			n++
+			inv.Observe(txn(fmt.Sprintf("svc%d", s), "GET", fmt.Sprintf("/op%d", p), 200, n))
+		}
+	}
+	var real, over int
+	var total uint64
+	for _, e := range inv.Endpoints() {
+		total += e.Requests
+		if e.Template == OverflowTemplate {
+			over++
+		} else {
+			real++
+		}
+	}
+	if real != 10 || total != uint64(n) || inv.Stats().Overflow != uint64(n-10) {
+		t.Errorf("%d endpoints, %d overflow endpoints, %d of %d requests, overflow %d", real, over, total, n, inv.Stats().Overflow)
+	}
+}

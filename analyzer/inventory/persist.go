@@ -213,6 +213,7 @@ func (inv *Inventory) place(e *Endpoint) {
 		}
 		svc.docs[k] = e
 		svc.n++
+		inv.total++
 		return
 	}
 	n := svc.tree.root
@@ -248,4 +249,5 @@ func (inv *Inventory) place(e *Endpoint) {
 	e.node = n
 	n.eps[e.Method] = e
 	svc.n++
+	inv.total++
 }

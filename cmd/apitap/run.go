@@ -91,7 +91,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		log.Error("load specs", zap.Error(err))
 		return 2
 	}
-	inv, st, err := openInventory(*state, idx)
+	var pcfg sensor.Config
+	var icfg inventory.Config
+	if *maxMemory != "" {
+		budget, err := parseSize(*maxMemory)
+		if err != nil {
+			log.Error("bad --max-memory", zap.Error(err))
+			return 2
+		}
+		budgetPipelines(&pcfg, budget, *workers)
+		icfg.MaxTotalEndpoints = max(1000, int(budget/10/(16<<10)))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(budget)) // restored on return (tests run it in-process)
+	}
+	inv, st, err := openInventory(*state, idx, icfg)
 	if err != nil {
 		log.Error("open state", zap.Error(err))
 		return 1
@@ -129,16 +141,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		log.Error("listen", zap.String("addr", *listen), zap.Error(err))
 		return 1
-	}
-	var pcfg sensor.Config
-	if *maxMemory != "" {
-		budget, err := parseSize(*maxMemory)
-		if err != nil {
-			log.Error("bad --max-memory", zap.Error(err))
-			return 2
-		}
-		budgetPipelines(&pcfg, budget, *workers)
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(budget)) // restored on return (tests run it in-process)
 	}
 	live, err := sensor.StartLive(sensor.LiveConfig{
 		Interfaces: strings.Split(*ifaces, ","), Workers: *workers, Capture: cc, Pipeline: pcfg,
@@ -280,9 +282,10 @@ func parseSize(s string) (int64, error) {
 
 // budgetPipelines shares a memory budget: half for out-of-order
 // reassembly pages (1900 bytes each), a fifth for connections (about 4 KiB
-// each with their parser state), split over the workers. What the caps
-// refuse is counted (apitap_flow_refused_total, gaps); the rest of the
-// budget is the inventory's, the capture rings' and the runtime's.
+// each with their parser state), split over the workers; a tenth goes to
+// the inventory's endpoints (see cmdRun). What the caps refuse is counted
+// (apitap_flow_refused_total, gaps, apitap_inventory_overflow_total); the
+// rest of the budget is the capture rings' and the runtime's.
 func budgetPipelines(cfg *sensor.Config, budget int64, workers int) {
 	per := budget / int64(max(workers, 1))
 	cfg.Flow.MaxPages = int(per / 2 / 1900)

@@ -58,8 +58,11 @@ func (m matcher) MatchTemplate(host, method, path string) (string, bool) {
 
 // openInventory makes the inventory, loading the stored one when state is
 // set. The returned store is nil without state.
-func openInventory(state string, idx *spec.Index) (*inventory.Inventory, *storage.Store, error) {
+func openInventory(state string, idx *spec.Index, limits ...inventory.Config) (*inventory.Inventory, *storage.Store, error) {
 	var cfg inventory.Config
+	if len(limits) > 0 {
+		cfg = limits[0]
+	}
 	if idx != nil {
 		cfg.Specs = matcher{idx}
 	}
