@@ -253,10 +253,17 @@ func (inv *Inventory) overflow(svc *Service, method string) *Endpoint {
 	return e
 }
 
-// retire records that endpoint e was merged into survivor.
-func (inv *Inventory) retire(e, survivor *Endpoint) {
-	inv.retired[e.ID] = survivor.ID
+// fold merges endpoint e into d and records that e is gone: its id now
+// means d's, and its record is deleted at the next Save.
+func (inv *Inventory) fold(e, d *Endpoint) {
+	d.absorb(e)
+	inv.retired[e.ID] = d.ID
 	inv.gone = append(inv.gone, e.ID)
+}
+
+// retire folds e, which counts towards the caps, into d.
+func (inv *Inventory) retire(e, d *Endpoint) {
+	inv.fold(e, d)
 	inv.total--
 	if s := inv.services[e.Service]; s != nil {
 		s.n--

@@ -175,7 +175,6 @@ func (inv *Inventory) reconcile() {
 					e.Template, e.Documented, e.node = tmpl, true, nil
 					svc.docs[k] = e
 				} else {
-					d.absorb(e)
 					inv.retire(e, d)
 				}
 				e.dirty = true
@@ -198,17 +197,15 @@ func (inv *Inventory) place(e *Endpoint) {
 	switch {
 	case e.Template == OverflowTemplate:
 		if o := svc.over[e.Method]; o != nil {
-			o.absorb(e)
+			inv.fold(e, o)
 			return
 		}
 		svc.over[e.Method] = e
 		return
 	case e.Documented && inv.cfg.Specs != nil:
-		// Without specs now, a documented endpoint joins the route tree
-		// like a learned one, so new traffic finds it there.
 		k := e.Method + " " + e.Template
 		if d := svc.docs[k]; d != nil {
-			d.absorb(e)
+			inv.fold(e, d)
 			return
 		}
 		svc.docs[k] = e
@@ -216,6 +213,8 @@ func (inv *Inventory) place(e *Endpoint) {
 		inv.total++
 		return
 	}
+	// A learned endpoint, or a documented one without specs now: it joins
+	// the route tree, so new traffic finds it there.
 	n := svc.tree.root
 	for s := range strings.SplitSeq(strings.TrimPrefix(e.Template, "/"), "/") {
 		if s == "" {
@@ -240,7 +239,7 @@ func (inv *Inventory) place(e *Endpoint) {
 		n = c
 	}
 	if d := n.eps[e.Method]; d != nil {
-		d.absorb(e)
+		inv.fold(e, d)
 		return
 	}
 	if n.eps == nil {

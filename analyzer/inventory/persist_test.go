@@ -78,3 +78,59 @@ func TestSaveLoadMerge(t *testing.T) {
 		t.Errorf("seen %v .. %v", b2.FirstSeen, b2.LastSeen)
 	}
 }
+
+// usersSpec documents GET /users/{userId}.
+type usersSpec struct{}
+
+func (usersSpec) MatchTemplate(host, method, path string) (string, bool) {
+	if method == "GET" && len(path) > len("/users/") && path[:len("/users/")] == "/users/" {
+		return "/users/{userId}", true
+	}
+	return "", false
+}
+
+// TestLoadFoldsOnce: two stored endpoints that land on one route (one
+// documented under a spec since dropped, one learned) are folded into one
+// when loaded, and the folded record is deleted at the next Save, so a
+// second load does not count its requests again.
+func TestLoadFoldsOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	st, err := storage.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	save := func(inv *inventory.Inventory) {
+		t.Helper()
+		var b storage.Batch
+		if err := inv.Save(&b); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv := inventory.New(inventory.Config{Specs: usersSpec{}})
+	for i := range 10 {
+		observe(inv, i, fmt.Sprintf("/users/%d", 100+i))
+	}
+	inv.SetSpecs(nil)
+	for i := 10; i < 25; i++ {
+		observe(inv, i, fmt.Sprintf("/users/%d", 100+i))
+	}
+	save(inv)
+	for round := range 2 {
+		inv := inventory.New(inventory.Config{})
+		if err := inv.Load(st); err != nil {
+			t.Fatal(err)
+		}
+		eps := inv.Endpoints()
+		if len(eps) != 1 || eps[0].Requests != 25 {
+			for _, e := range eps {
+				t.Logf("%d %s %s: %d requests", e.ID, e.Method, e.Template, e.Requests)
+			}
+			t.Fatalf("round %d: want one endpoint of 25 requests", round)
+		}
+		save(inv)
+	}
+}

@@ -360,7 +360,6 @@ func (t *tree) merge(dst, src *node) {
 	dst.hits += src.hits
 	for m, e := range src.eps {
 		if d := dst.eps[m]; d != nil {
-			d.absorb(e)
 			t.inv.retire(e, d)
 		} else {
 			if dst.eps == nil {
