@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/afpacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/packetcap/go-pcap/filter"
@@ -57,8 +58,9 @@ var ErrTimeout = errors.New("capture: timeout")
 
 // Live captures from a network interface. It implements Source.
 type Live struct {
-	tp   *afpacket.TPacket
-	name string
+	tp     *afpacket.TPacket
+	name   string
+	tagged []byte // the last frame whose VLAN tag was put back (see retag)
 }
 
 var _ Source = (*Live)(nil)
@@ -132,7 +134,30 @@ func (l *Live) Next() (Packet, error) {
 		}
 		return Packet{}, fmt.Errorf("capture on %s: %w", l.name, err)
 	}
+	if ci.AncillaryData != nil {
+		data, ci = l.retag(data, ci)
+	}
 	return Packet{Data: data, Info: ci, LinkType: layers.LinkTypeEthernet}, nil
+}
+
+// retag puts back the outer 802.1Q tag that the kernel strips from every
+// frame it receives and reports beside it (afpacket.AncillaryVLAN), so the
+// VLAN is part of the tunnel live as it is in a capture file. The report
+// has neither the priority nor the TPID: 802.1Q with priority 0 stands in.
+// The frame is copied into a buffer Live reuses, where afpacket's
+// OptAddVLANHeader would allocate one per frame.
+func (l *Live) retag(data []byte, ci gopacket.CaptureInfo) ([]byte, gopacket.CaptureInfo) {
+	tag, ok := ci.AncillaryData[0].(afpacket.AncillaryVLAN)
+	ci.AncillaryData = nil
+	if !ok || len(data) < 12 {
+		return data, ci
+	}
+	b := append(l.tagged[:0], data[:12]...) // the two MAC addresses
+	b = append(b, 0x81, 0x00, byte(tag.VLAN>>8)&0x0f, byte(tag.VLAN))
+	l.tagged = append(b, data[12:]...)
+	ci.CaptureLength = len(l.tagged)
+	ci.Length += 4 // the kernel does not count the tag it took off
+	return l.tagged, ci
 }
 
 // Name returns the interface name.

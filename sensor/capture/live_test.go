@@ -1,0 +1,125 @@
+package capture_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apitap/apitap/sensor/capture"
+)
+
+// vethPair creates a veth pair with names unique to this test process and
+// returns its two ends, up. It needs root and iproute2, as the live tests of
+// cmd/apitap do; CI runs as root.
+func vethPair(t *testing.T) (a, b string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("APITAP_REQUIRE_NETNS") != "" {
+			t.Fatal("live capture tests need root, and APITAP_REQUIRE_NETNS is set")
+		}
+		t.Skip("live capture tests need root (CI runs them)")
+	}
+	ip := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	p := fmt.Sprintf("apc%d", os.Getpid()%100000)
+	a, b = p+"a", p+"b"
+	ip("link", "add", a, "type", "veth", "peer", "name", b)
+	t.Cleanup(func() { exec.Command("ip", "link", "del", a).Run() })
+	ip("link", "set", a, "up")
+	ip("link", "set", b, "up")
+	return a, b
+}
+
+// sendFrame writes one Ethernet frame, as it is, out of iface.
+func sendFrame(t *testing.T, iface string, frame []byte) {
+	t.Helper()
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Sendto(fd, frame, 0, &syscall.SockaddrLinklayer{Ifindex: ifi.Index, Halen: 6}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The kernel strips the outer 802.1Q tag of every frame it receives before
+// AF_PACKET sees it and reports the tag beside the frame; Live puts it back,
+// so a tunnel keyed by VLAN reads the same live as from a file.
+func TestLiveVLANTag(t *testing.T) {
+	a, b := vethPair(t)
+	l, err := capture.OpenLive(capture.LiveConfig{Interface: b, BlockSize: 1 << 16, NumBlocks: 4, Timeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	payload := []byte("GET / HTTP/1.1\r\n\r\n")
+	ip4 := []byte{
+		0x45, 0, 0, byte(40 + len(payload)), 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, // IPv4
+		0x9c, 0x40, 0, 80, 0, 0, 3, 0xe8, 0, 0, 0, 1, 0x50, 0x18, 2, 0, 0, 0, 0, 0, // TCP
+	}
+	macs := []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}
+	var frames [][]byte
+	for _, vlan := range []byte{42, 0} { // 0: a priority tag
+		f := append(bytes.Clone(macs), 0x81, 0, 0x20, vlan, 0x08, 0) // PCP 1
+		frames = append(frames, append(append(f, ip4...), payload...))
+	}
+	untagged := append(append(append(bytes.Clone(macs), 0x08, 0), ip4...), payload...)
+	frames = append(frames, untagged)
+	for _, f := range frames {
+		sendFrame(t, a, f)
+	}
+
+	// The PCP and the TPID are not reported with the tag: 802.1Q and
+	// priority 0 stand in for them.
+	want := make([][]byte, len(frames))
+	for i, f := range frames {
+		want[i] = bytes.Clone(f)
+		if f[12] == 0x81 {
+			want[i][14] &= 0x0f
+		}
+	}
+	var got [][]byte
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got) < len(want) && time.Now().Before(deadline) {
+		pk, err := l.Next()
+		if errors.Is(err, capture.ErrTimeout) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasSuffix(pk.Data, payload) {
+			continue // the kernel's own IPv6 traffic on a new link
+		}
+		if pk.Info.CaptureLength != len(pk.Data) || pk.Info.Length != len(pk.Data) || pk.Info.AncillaryData != nil {
+			t.Errorf("frame %d: %d bytes, capture length %d, wire length %d, ancillary data %v",
+				len(got), len(pk.Data), pk.Info.CaptureLength, pk.Info.Length, pk.Info.AncillaryData)
+		}
+		got = append(got, bytes.Clone(pk.Data))
+	}
+	if len(got) != len(want) {
+		t.Fatalf("captured %d of %d frames", len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Errorf("frame %d:\n got % x\nwant % x", i, got[i], want[i])
+		}
+	}
+}
