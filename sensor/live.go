@@ -173,6 +173,7 @@ func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 		l.stats.Frames.Add(1)
 		l.stats.Bytes.Add(uint64(len(pk.Data)))
 		owner := 0
+		dec.SetTime(pk.Info.Timestamp)
 		if dec.Decode(pk.LinkType, pk.Data, pk.Info.Length, &pkt) == nil || pkt.Transport != decap.TransportNone {
 			owner = int(flowHash(&pkt) % uint32(len(l.workers)))
 		}
