@@ -703,12 +703,10 @@ func (d *Decoder) gre(data []byte, p *Packet) ([]byte, layer, error) {
 	if flags&0xc0 != 0 { // checksum or routing present
 		hlen += 4
 	}
-	var key uint32
 	if flags&0x20 != 0 {
-		if len(data) < hlen+4 {
-			return nil, 0, ErrTruncatedHeader
-		}
-		key = binary.BigEndian.Uint32(data[hlen:])
+		// The key is not part of the tunnel's identity: mirror sessions
+		// are seen to key the two directions of one connection
+		// differently.
 		hlen += 4
 	}
 	seq := flags&0x10 != 0
@@ -734,9 +732,6 @@ func (d *Decoder) gre(data []byte, p *Packet) ([]byte, layer, error) {
 	if len(data) < hlen {
 		return nil, 0, ErrTruncatedHeader
 	}
-	// The GRE key is not part of the tunnel's identity: mirror sessions
-	// are seen to key the two directions of one connection differently.
-	_ = key
 	if err := d.tunnel(p, KindGRE, 0); err != nil {
 		return nil, 0, err
 	}
