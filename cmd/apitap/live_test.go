@@ -24,8 +24,8 @@ import (
 // port whose far end `apitap run` captures in its own namespace. They need
 // root and iproute2; CI runs as root.
 
-// netns runs ip(8) and fails the test on error.
-func ipcmd(t *testing.T, args ...string) {
+// ipcmd runs ip(8) and fails the test on error.
+func ipcmd(t testing.TB, args ...string) {
 	t.Helper()
 	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
@@ -51,7 +51,11 @@ func newSpan(t *testing.T) *span {
 	s := &span{t: t, prefix: fmt.Sprintf("at%d", os.Getpid()%100000)}
 	p := s.prefix
 	t.Cleanup(func() {
+		// Deleting a namespace frees its devices later, in the kernel's
+		// own time: delete the veth pairs first, at once, so the next
+		// test can reuse the names.
 		for _, ns := range []string{"cli", "srv", "mon"} {
+			exec.Command("ip", "link", "del", p+ns+"b").Run()
 			exec.Command("ip", "netns", "del", p+ns).Run()
 		}
 		exec.Command("ip", "link", "del", p+"br").Run()
