@@ -192,14 +192,17 @@ func (c *Conn) awaits09(h *half) bool {
 // progress emits the finished transactions at the head of the queue, in
 // request order.
 func (c *Conn) progress() {
-	for len(c.pending) > 0 {
-		t := c.pending[0]
-		if !c.finished(t) {
-			break
-		}
-		c.pending[0] = nil
-		c.pending = c.pending[1:]
-		c.emit(t)
+	n := 0
+	for ; n < len(c.pending) && c.finished(c.pending[n]); n++ {
+		c.emit(c.pending[n])
+	}
+	if n > 0 {
+		// Shift rather than reslice: a keep-alive connection has one
+		// request pending at a time, and a resliced queue would need a
+		// new array for every request.
+		k := copy(c.pending, c.pending[n:])
+		clear(c.pending[k:])
+		c.pending = c.pending[:k]
 	}
 	for i := 0; i < len(c.orphans); i++ {
 		if t := c.orphans[i]; t.Request.seen && t.st.reqDone && t.st.respDone {

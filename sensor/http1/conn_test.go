@@ -180,3 +180,30 @@ func TestConnTransactions(t *testing.T) {
 		})
 	}
 }
+
+// TestConnAllocs: a keep-alive exchange costs only what its transaction
+// keeps: the Transaction, the request target, both header blocks and the
+// response's body sample.
+func TestConnAllocs(t *testing.T) {
+	p := NewParser(Config{}, nil, func(*Transaction) {})
+	c := p.NewConn(flow.Key{})
+	req, resp := []byte("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"), []byte(ok5)
+	seq := [2]uint32{1000, 5000}
+	spans := make([]flow.Span, 1)
+	send := func(d flow.Dir, b []byte) {
+		spans[0] = flow.Span{Seq: seq[d], Ack: seq[d^1], AckOK: true}
+		c.Data(d, seq[d], b, spans)
+		seq[d] += uint32(len(b))
+	}
+	send(flow.DirAB, req)
+	send(flow.DirBA, resp)
+	if n := testing.AllocsPerRun(100, func() {
+		send(flow.DirAB, req)
+		send(flow.DirBA, resp)
+	}); n != 5 {
+		t.Errorf("%v allocations per exchange, want 5", n)
+	}
+	if n := p.Stats().Transactions.Load(); n != 102 {
+		t.Errorf("%d transactions, want 102", n)
+	}
+}
