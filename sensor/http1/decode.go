@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"io"
+	"strings"
 
 	"github.com/andybalholm/brotli"
 )
@@ -31,7 +32,7 @@ type BodyDecoder struct{ d decoders }
 // output was cut at limit or the sample itself was truncated. The result is
 // valid until the next call.
 func (bd *BodyDecoder) Decode(b *Body, limit int) (out []byte, full bool, err error) {
-	if len(codingList(b.Encoding)) == 0 {
+	if !encoded(b.Encoding) {
 		return b.Sample, !b.Truncated, nil
 	}
 	out, full, err = bd.d.decodeAll(b.Encoding, b.Sample, limit)
@@ -40,10 +41,9 @@ func (bd *BodyDecoder) Decode(b *Body, limit int) (out []byte, full bool, err er
 
 // decodeAll undoes every coding of a Content-Encoding list.
 func (d *decoders) decodeAll(encoding string, raw []byte, limit int) ([]byte, bool, error) {
-	codings := codingList(encoding)
 	cur, full := raw, true
-	for i := len(codings) - 1; i >= 0; i-- {
-		out, f, err := d.decode(codings[i], cur, limit)
+	for rest, c := lastCoding(encoding); c != ""; rest, c = lastCoding(rest) {
+		out, f, err := d.decode(c, cur, limit)
 		if err != nil {
 			return nil, false, err
 		}
@@ -52,31 +52,26 @@ func (d *decoders) decodeAll(encoding string, raw []byte, limit int) ([]byte, bo
 	return cur, full, nil
 }
 
-// codingList splits a Content-Encoding value, dropping identity.
-func codingList(v string) []string {
-	var out []string
-	for len(v) > 0 {
-		var t string
-		if i := indexByteString(v, ','); i >= 0 {
-			t, v = v[:i], v[i+1:]
-		} else {
-			t, v = v, ""
-		}
-		t = string(TrimOWS([]byte(t)))
-		if t != "" && !EqualFold([]byte(t), "identity") {
-			out = append(out, t)
-		}
-	}
-	return out
+// encoded reports whether a Content-Encoding value names a coding other
+// than identity.
+func encoded(v string) bool {
+	_, c := lastCoding(v)
+	return c != ""
 }
 
-func indexByteString(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
+// lastCoding splits the last coding other than identity off a
+// Content-Encoding list, the first to undo; coding is "" when none is left.
+// It reads the list in place: a message's encoding costs no allocation.
+func lastCoding(v string) (rest, coding string) {
+	for v != "" {
+		i := strings.LastIndexByte(v, ',')
+		coding = strings.TrimRight(strings.TrimLeft(v[i+1:], " \t"), " \t\r")
+		v = v[:max(i, 0)]
+		if coding != "" && !strings.EqualFold(coding, "identity") {
+			return v, coding
 		}
 	}
-	return -1
+	return "", ""
 }
 
 // decode undoes one coding. full is false when the output hit the limit.
@@ -84,7 +79,7 @@ func indexByteString(s string, c byte) int {
 func (d *decoders) decode(coding string, in []byte, limit int) (out []byte, full bool, err error) {
 	d.src.Reset(in)
 	var r io.Reader
-	switch lc := string(bytes.ToLower([]byte(coding))); lc {
+	switch strings.ToLower(coding) {
 	case "gzip", "x-gzip":
 		if d.gz == nil {
 			d.gz = new(gzip.Reader)

@@ -111,7 +111,7 @@ func (p *Parser) fillBody(b *Body, raw []byte, an *Anomaly) {
 	if len(raw) == 0 {
 		return
 	}
-	if p.cfg.KeepEncoded || len(codingList(b.Encoding)) == 0 {
+	if p.cfg.KeepEncoded || !encoded(b.Encoding) {
 		b.Sample = raw
 		return
 	}
