@@ -117,6 +117,7 @@ type Table struct {
 	aborting   bool      // abort is closing a connection: Accept lets it
 	rst        layers.TCP
 	rstBuf     [20]byte
+	spans      []Span // scratch for Data, shared: calls never overlap
 }
 
 // NewTable returns a Table that opens a Handler for every new connection.
@@ -273,7 +274,6 @@ type stream struct {
 	next     [2]uint32 // sequence number of the next byte to deliver
 	started  [2]bool
 	ring     [2]segRing
-	spans    []Span // scratch for Data
 	done     bool
 	ended    [2]bool    // the direction was closed by FIN or RST
 	reuseDir Dir        // direction of the SYN that found the 4-tuple reused
@@ -385,8 +385,9 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.Assembl
 	}
 	if n, _ := sg.Lengths(); n > 0 {
 		if !s.done {
-			s.spans = s.ring[d].spans(s.spans[:0], s.next[d], n)
-			s.call(heldCall{kind: callData, dir: d, seq: s.next[d], data: sg.Fetch(n), spans: s.spans})
+			t := s.t
+			t.spans = s.ring[d].spans(t.spans[:0], s.next[d], n)
+			s.call(heldCall{kind: callData, dir: d, seq: s.next[d], data: sg.Fetch(n), spans: t.spans})
 		}
 		s.next[d] += uint32(n)
 	}
