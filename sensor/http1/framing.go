@@ -97,7 +97,9 @@ func (h *half) chunked(b []byte) int {
 				return i + h.abort(AnomalyBadChunk)
 			}
 			i++
-		case csExt:
+		case csExt, csTrailerLine:
+			// The rest of a chunk extension or a trailer field: skipped,
+			// up to maxChunkLine bytes.
 			j := bytes.IndexByte(b[i:], '\n')
 			if j < 0 {
 				h.csLine += len(b) - i
@@ -107,7 +109,9 @@ func (h *half) chunked(b []byte) int {
 				return len(b)
 			}
 			i += j + 1
-			if !h.endSizeLine() {
+			if h.cs == csTrailerLine {
+				h.cs = csTrailer
+			} else if !h.endSizeLine() {
 				return i + h.abort(AnomalyBadChunk)
 			}
 		case csSizeLF:
@@ -161,17 +165,6 @@ func (h *half) chunked(b []byte) int {
 			h.lastSeq = h.seq + uint32(i) - 1
 			h.finish()
 			return i
-		case csTrailerLine:
-			j := bytes.IndexByte(b[i:], '\n')
-			if j < 0 {
-				h.csLine += len(b) - i
-				if h.csLine > maxChunkLine {
-					return len(b) + h.abort(AnomalyBadChunk)
-				}
-				return len(b)
-			}
-			i += j + 1
-			h.cs = csTrailer
 		}
 	}
 	return i
