@@ -188,9 +188,7 @@ func (h *half) gap(n int) {
 		h.toResync(true)
 	case stHeader:
 		if h.firstLine && len(h.buf) > 0 {
-			first := bytes.IndexByte(h.buf, '\n')
-			last := bytes.LastIndexByte(h.buf, '\n')
-			h.completePartial(h.buf[:first+1], h.buf[first+1:last+1], AnomalyGap)
+			h.completePartial(h.buf, AnomalyGap)
 		}
 		h.toResync(true)
 	case stIdle, stResync:
@@ -213,9 +211,7 @@ func (h *half) end() {
 		h.finish()
 	case stHeader:
 		if h.firstLine && len(h.buf) > 0 {
-			first := bytes.IndexByte(h.buf, '\n')
-			last := bytes.LastIndexByte(h.buf, '\n')
-			h.completePartial(h.buf[:first+1], h.buf[first+1:last+1], AnomalyTruncated)
+			h.completePartial(h.buf, AnomalyTruncated)
 		}
 	}
 	h.st = stDead

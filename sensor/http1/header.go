@@ -143,9 +143,7 @@ func (h *half) stash(b []byte, old int, w []byte) int {
 // becomes a partial message, and parsing resumes at the next start line.
 func (h *half) tooLarge(w []byte) int {
 	if h.firstLine {
-		first := bytes.IndexByte(w, '\n')
-		last := bytes.LastIndexByte(w, '\n')
-		h.completePartial(w[:first+1], w[first+1:last+1], AnomalyHeaderTooLarge)
+		h.completePartial(w, AnomalyHeaderTooLarge)
 	} else {
 		h.skip(int64(len(w)))
 	}
@@ -254,7 +252,14 @@ func (h *half) settle09() {
 
 func (h *half) complete(first, fields []byte) { h.head(first, fields, 0, nil) }
 
-func (h *half) completePartial(first, fields []byte, a Anomaly) { h.head(first, fields, a, nil) }
+// completePartial ends a header block cut short (by a gap, the end of the
+// direction, or MaxHeaderBytes): its start line and the whole field lines
+// before the cut become a message flagged with a.
+func (h *half) completePartial(block []byte, a Anomaly) {
+	first := bytes.IndexByte(block, '\n')
+	last := bytes.LastIndexByte(block, '\n')
+	h.head(block[:first+1], block[first+1:last+1], a, nil)
+}
 
 // head interprets a complete (or, with partial set, cut) header block.
 // hi, when not nil, holds the fields already read.
