@@ -145,7 +145,6 @@ func (c *Conn) matchResponse(h *half) *Transaction {
 	if h.dir == flow.DirAB {
 		t.Client, t.Server = c.key.B, c.key.A
 	}
-	t.Request.Anomalies = 0
 	t.Response.Anomalies |= AnomalyNoRequest
 	t.st.reqDone, t.st.respStarted = true, true
 	// Orphans wait for requests held behind a client-side gap, which the
@@ -184,7 +183,7 @@ func (c *Conn) front() *Transaction {
 }
 
 // awaits09 reports whether the next response answers an HTTP/0.9 request.
-func (c *Conn) awaits09(h *half) bool {
+func (c *Conn) awaits09() bool {
 	t := c.front()
 	return t != nil && t.Request.Proto == "HTTP/0.9"
 }

@@ -1,7 +1,6 @@
 package http1
 
 import (
-	"bytes"
 	"time"
 
 	"github.com/apitap/apitap/sensor/flow"
@@ -121,7 +120,7 @@ func (h *half) idle(b []byte) int {
 	if i > 0 {
 		return i
 	}
-	if h.role != roleRequest && h.c.awaits09(h) && !bytes.HasPrefix(b, []byte("HTTP/")[:min(5, len(b))]) {
+	if h.is09Response(b) {
 		h.begin()
 		h.response09()
 		return 0

@@ -20,8 +20,7 @@ func (h *half) header(b []byte) int {
 		h.buf = append(h.buf, b[:take]...)
 		w = h.buf
 	}
-	if !h.firstLine && h.role != roleRequest && h.c.awaits09(h) &&
-		!bytes.HasPrefix(w, []byte("HTTP/")[:min(5, len(w))]) {
+	if !h.firstLine && h.is09Response(w) {
 		// What started like a status line is an HTTP/0.9 response.
 		h.response09()
 		h.consume(w)
@@ -42,7 +41,7 @@ func (h *half) header(b []byte) int {
 			return len(b)
 		}
 		if !h.parseFirst(w[:i]) {
-			if h.role != roleRequest && h.c.awaits09(h) {
+			if h.role != roleRequest && h.c.awaits09() {
 				// Short bytes looked like "HTTP/" but an HTTP/0.9
 				// response has no status line.
 				h.response09()
@@ -406,6 +405,13 @@ func (h *half) responseHead(proto []byte, status int, fields []byte, hi *headInf
 	default:
 		h.startBody(bodyClose, 0)
 	}
+}
+
+// is09Response reports whether b, the start of a message on the server's
+// side, is an HTTP/0.9 response: the request it answers was 0.9 and b does
+// not start like a status line.
+func (h *half) is09Response(b []byte) bool {
+	return h.role != roleRequest && h.c.awaits09() && !bytes.HasPrefix(b, []byte("HTTP/")[:min(5, len(b))])
 }
 
 // response09 starts an HTTP/0.9 response: no status line, no headers, the
