@@ -3,7 +3,6 @@ package sensor
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -32,12 +31,6 @@ type LiveConfig struct {
 	OnPanic func(v any, stack []byte)
 }
 
-// LiveStats counts what the capture side did.
-type LiveStats struct {
-	Frames atomic.Uint64 // frames read from the rings
-	Bytes  atomic.Uint64
-}
-
 // Live runs AF_PACKET capture into one pipeline per worker. The kernel
 // spreads frames over the sockets of a fanout group by a hash of their
 // outer headers; a reader then decodes each frame down to its inner flow
@@ -51,7 +44,6 @@ type Live struct {
 	srcs    []*capture.Live
 	counts  []atomic.Pointer[readerCounts] // per source, published by its reader
 	workers []*worker
-	stats   LiveStats
 	http    *http1.Stats
 	stop    atomic.Bool
 	readers sync.WaitGroup
@@ -137,7 +129,7 @@ func (l *Live) closeSources() {
 // the largest buffer.
 func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 	defer l.readers.Done()
-	counts := readerCounts{Iface: src.Name(), Tunnels: map[uint64][2]uint64{}}
+	counts := readerCounts{Iface: src.Name(), Tunnels: map[uint64]*[2]uint64{}}
 	defer func() { c := counts.clone(); publish.Store(&c) }()
 	dec := decap.NewDecoder()
 	var pkt decap.Packet
@@ -170,8 +162,6 @@ func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 			}
 			return
 		}
-		l.stats.Frames.Add(1)
-		l.stats.Bytes.Add(uint64(len(pk.Data)))
 		owner := 0
 		dec.SetTime(pk.Info.Timestamp)
 		if dec.Decode(pk.LinkType, pk.Data, pk.Info.Length, &pkt) == nil || pkt.Transport != decap.TransportNone {
@@ -183,6 +173,8 @@ func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 			b = l.free.Get().(*frameBatch)
 			pending[owner] = b
 		}
+		// Should append move b.data, the packets before keep pointing into
+		// the old array, which still holds their bytes.
 		off := len(b.data)
 		b.data = append(b.data, pk.Data...)
 		pk.Data = b.data[off:len(b.data):len(b.data)]
@@ -193,16 +185,6 @@ func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 	}
 	for i := range pending {
 		send(i)
-	}
-}
-
-// fix re-points a batch's packets after its buffer grew.
-func (b *frameBatch) fix() {
-	off := 0
-	for i := range b.pkts {
-		n := len(b.pkts[i].Data)
-		b.pkts[i].Data = b.data[off : off+n : off+n]
-		off += n
 	}
 }
 
@@ -218,7 +200,6 @@ func (l *Live) work(w *worker) {
 	tick := time.NewTicker(liveTick)
 	defer tick.Stop()
 	run := func(b *frameBatch) {
-		b.fix()
 		for _, pk := range b.pkts {
 			w.p.Packet(pk)
 		}
@@ -230,8 +211,7 @@ func (l *Live) work(w *worker) {
 			run(b)
 		case now := <-tick.C:
 			w.p.Tick(now)
-			st := w.p.Stats()
-			w.snap.Store(&st)
+			w.publish()
 		case <-w.quit:
 			for {
 				select {
@@ -239,13 +219,18 @@ func (l *Live) work(w *worker) {
 					run(b)
 				default:
 					w.p.Flush()
-					st := w.p.Stats()
-					w.snap.Store(&st)
+					w.publish()
 					return
 				}
 			}
 		}
 	}
+}
+
+// publish makes the pipeline's counters readable by other goroutines.
+func (w *worker) publish() {
+	st := w.p.Stats()
+	w.snap.Store(&st)
 }
 
 // Stop ends capture, parses what was captured and flushes every
@@ -260,26 +245,30 @@ func (l *Live) Stop() {
 	l.done.Wait()
 }
 
-// Stats returns the capture counters.
-func (l *Live) Stats() *LiveStats { return &l.stats }
-
-// HTTPStats returns the HTTP counters of all workers.
-func (l *Live) HTTPStats() *http1.Stats { return l.http }
-
-// Sources returns the capture sockets, for their kernel statistics.
-func (l *Live) Sources() []*capture.Live { return l.srcs }
-
-// PipelineStats returns each worker's pipeline counters as last published
+// pipelineStats sums the workers' pipeline counters as last published
 // (workers publish them every quarter second; reading them directly would
-// race with the worker).
-func (l *Live) PipelineStats() []Stats {
-	out := make([]Stats, 0, len(l.workers))
+// race with the worker). Only the counters the metrics and Health read are
+// summed.
+func (l *Live) pipelineStats() Stats {
+	sum := Stats{Undecodable: map[string]uint64{}}
 	for _, w := range l.workers {
-		if st := w.snap.Load(); st != nil {
-			out = append(out, *st)
+		s := w.snap.Load()
+		if s == nil {
+			continue
+		}
+		sum.Truncated += s.Truncated
+		sum.Panics += s.Panics
+		sum.Flow.Flows += s.Flow.Flows
+		sum.Flow.Active += s.Flow.Active
+		sum.Flow.Refused += s.Flow.Refused
+		sum.Flow.Gaps += s.Flow.Gaps
+		sum.Flow.GapBytes += s.Flow.GapBytes
+		sum.Flow.OneSided += s.Flow.OneSided
+		for r, n := range s.Undecodable {
+			sum.Undecodable[r] += n
 		}
 	}
-	return out
+	return sum
 }
 
 // flowHash is symmetric: both directions of a connection hash alike.
@@ -309,18 +298,13 @@ func flowHash(p *decap.Packet) uint32 {
 	return h
 }
 
-// String describes the capture, for logs.
-func (l *Live) String() string {
-	return fmt.Sprintf("%d interfaces, %d workers", len(l.cfg.Interfaces), len(l.workers))
-}
-
 // readerCounts are one socket's frame and byte counts, per mirror tunnel
 // (VLAN tags and VXLAN/Geneve/ERSPAN ids; key 0 for plain frames).
 type readerCounts struct {
 	Iface   string
 	Frames  uint64
 	Bytes   uint64
-	Tunnels map[uint64][2]uint64 // frames, bytes
+	Tunnels map[uint64]*[2]uint64 // frames, bytes
 }
 
 // maxTunnels bounds the tunnels counted apart per socket; the rest count
@@ -329,27 +313,37 @@ const maxTunnels = 64
 
 const otherTunnel = ^uint64(0)
 
+// add counts one frame of n bytes; a frame of a tunnel already counted
+// costs one map lookup.
 func (c *readerCounts) add(tunnel uint64, n int) {
 	c.Frames++
 	c.Bytes += uint64(n)
-	if _, ok := c.Tunnels[tunnel]; !ok && len(c.Tunnels) >= maxTunnels {
-		tunnel = otherTunnel
-	}
 	v := c.Tunnels[tunnel]
-	c.Tunnels[tunnel] = [2]uint64{v[0] + 1, v[1] + uint64(n)}
+	if v == nil {
+		if len(c.Tunnels) >= maxTunnels {
+			tunnel = otherTunnel
+			v = c.Tunnels[tunnel]
+		}
+		if v == nil {
+			v = new([2]uint64)
+			c.Tunnels[tunnel] = v
+		}
+	}
+	v[0]++
+	v[1] += uint64(n)
 }
 
 func (c *readerCounts) clone() readerCounts {
 	out := *c
-	out.Tunnels = make(map[uint64][2]uint64, len(c.Tunnels))
+	out.Tunnels = make(map[uint64]*[2]uint64, len(c.Tunnels))
 	for k, v := range c.Tunnels {
-		out.Tunnels[k] = v
+		out.Tunnels[k] = &[2]uint64{v[0], v[1]}
 	}
 	return out
 }
 
-// TunnelLabel names a tunnel key for a metric label.
-func TunnelLabel(k uint64) string {
+// tunnelLabel names a tunnel key for a metric label.
+func tunnelLabel(k uint64) string {
 	switch k {
 	case 0:
 		return "none"

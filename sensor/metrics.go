@@ -6,14 +6,12 @@ import (
 	"github.com/apitap/apitap/sensor/http1"
 )
 
-// liveCollector exposes a Live sensor's counters. It reads atomic
-// counters and published snapshots at scrape time, so the hot path pays
-// nothing for metrics. Labels are bounded: interface (as configured),
+// liveCollector exposes a Live sensor's counters. It reads the snapshots
+// readers and workers publish every quarter second, the shared HTTP
+// counters and the sockets' kernel statistics at scrape time, so the hot
+// path pays nothing for metrics. Labels are bounded: interface (as configured),
 // reason (fixed vocabularies).
-type liveCollector struct {
-	l     *Live
-	descs map[string]*prometheus.Desc
-}
+type liveCollector struct{ l *Live }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc("apitap_"+name, help, labels, nil)
@@ -46,21 +44,20 @@ var liveDescs = map[string]*prometheus.Desc{
 }
 
 // NewCollector returns a Prometheus collector of l's counters.
-func NewCollector(l *Live) prometheus.Collector { return &liveCollector{l: l, descs: liveDescs} }
+func NewCollector(l *Live) prometheus.Collector { return &liveCollector{l: l} }
 
 func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range c.descs {
+	for _, d := range liveDescs {
 		ch <- d
 	}
 }
 
 func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	counter := func(name string, v uint64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(c.descs[name], prometheus.CounterValue, float64(v), labels...)
+		ch <- prometheus.MustNewConstMetric(liveDescs[name], prometheus.CounterValue, float64(v), labels...)
 	}
 	l := c.l
-	counter("frames", l.stats.Frames.Load())
-	counter("bytes", l.stats.Bytes.Load())
+	var frames, bytes uint64
 	ifFrames, ifBytes := map[string]uint64{}, map[string]uint64{}
 	tun := map[string][2]uint64{}
 	for i := range l.counts {
@@ -68,14 +65,18 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		if c == nil {
 			continue
 		}
+		frames += c.Frames
+		bytes += c.Bytes
 		ifFrames[c.Iface] += c.Frames
 		ifBytes[c.Iface] += c.Bytes
 		for k, v := range c.Tunnels {
-			lbl := TunnelLabel(k)
+			lbl := tunnelLabel(k)
 			t := tun[lbl]
 			tun[lbl] = [2]uint64{t[0] + v[0], t[1] + v[1]}
 		}
 	}
+	counter("frames", frames)
+	counter("bytes", bytes)
 	for iface, n := range ifFrames {
 		counter("iface_frames", n, iface)
 		counter("iface_bytes", ifBytes[iface], iface)
@@ -98,28 +99,14 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		counter("kernel_drops", v[1], iface)
 		counter("kernel_freezes", v[2], iface)
 	}
-	var sum Stats
-	reasons := map[string]uint64{}
-	for _, s := range l.PipelineStats() {
-		sum.Truncated += s.Truncated
-		sum.Panics += s.Panics
-		sum.Flow.Flows += s.Flow.Flows
-		sum.Flow.Active += s.Flow.Active
-		sum.Flow.Refused += s.Flow.Refused
-		sum.Flow.Gaps += s.Flow.Gaps
-		sum.Flow.GapBytes += s.Flow.GapBytes
-		sum.Flow.OneSided += s.Flow.OneSided
-		for r, n := range s.Undecodable {
-			reasons[r] += n
-		}
-	}
-	for r, n := range reasons {
+	sum := l.pipelineStats()
+	for r, n := range sum.Undecodable {
 		counter("decode_errors", n, r)
 	}
 	counter("truncated", sum.Truncated)
 	counter("panics", sum.Panics)
 	counter("flows", sum.Flow.Flows)
-	ch <- prometheus.MustNewConstMetric(c.descs["active"], prometheus.GaugeValue, float64(sum.Flow.Active))
+	ch <- prometheus.MustNewConstMetric(liveDescs["active"], prometheus.GaugeValue, float64(sum.Flow.Active))
 	counter("refused", sum.Flow.Refused)
 	counter("gaps", sum.Flow.Gaps)
 	counter("gap_bytes", sum.Flow.GapBytes)
@@ -137,11 +124,11 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 // Health sums what the workers saw of the mirror's quality: connections,
 // one-sided ones, gap bytes, captured bytes and snap-length-cut frames.
 func (l *Live) Health() (flows, oneSided, gapBytes, bytes, truncated uint64) {
-	for _, s := range l.PipelineStats() {
-		flows += s.Flow.Flows
-		oneSided += s.Flow.OneSided
-		gapBytes += s.Flow.GapBytes
-		truncated += s.Truncated
+	sum := l.pipelineStats()
+	for i := range l.counts {
+		if c := l.counts[i].Load(); c != nil {
+			bytes += c.Bytes
+		}
 	}
-	return flows, oneSided, gapBytes, l.stats.Bytes.Load(), truncated
+	return sum.Flow.Flows, sum.Flow.OneSided, sum.Flow.GapBytes, bytes, sum.Truncated
 }
