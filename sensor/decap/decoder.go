@@ -431,8 +431,8 @@ func (d *Decoder) tunnel(p *Packet, kind Kind, id uint32) error {
 }
 
 // ipProtocol maps an IP protocol number to the header that follows.
-func (d *Decoder) ipProtocol(proto uint8) (layer, error) {
-	switch layers.IPProtocol(proto) {
+func (d *Decoder) ipProtocol(proto layers.IPProtocol) (layer, error) {
+	switch proto {
 	case layers.IPProtocolTCP:
 		return layerTCP, nil
 	case layers.IPProtocolUDP:
@@ -507,10 +507,10 @@ func (d *Decoder) ipv4(data []byte, p *Packet) ([]byte, layer, error) {
 		// Mirrors fragment the outer packet when the mirrored frame plus
 		// the tunnel header exceeds the MTU: reassemble and go on.
 		p.Fragment, p.Reassembled = false, true
-		next, err := d.ipProtocol(uint8(whole.Protocol))
+		next, err := d.ipProtocol(whole.Protocol)
 		return whole.Payload, next, err
 	}
-	next, err := d.ipProtocol(uint8(d.ip4.Protocol))
+	next, err := d.ipProtocol(d.ip4.Protocol)
 	return d.ip4.Payload, next, err
 }
 
@@ -535,45 +535,44 @@ func (d *Decoder) ipv6(data []byte, p *Packet) ([]byte, layer, error) {
 		payload = payload[:n]
 	}
 	d.datagram = data[:40+len(payload)]
-	proto := data[6]
-	for i := 0; ; i++ {
-		switch layers.IPProtocol(proto) {
-		case layers.IPProtocolIPv6HopByHop, layers.IPProtocolIPv6Routing,
-			layers.IPProtocolIPv6Destination, layers.IPProtocolAH:
-			if i == maxIPv6Ext {
-				return nil, 0, ErrTooDeep
-			}
-			if len(payload) < 8 {
-				return nil, 0, ErrTruncatedHeader
-			}
-			n := (int(payload[1]) + 1) * 8
-			if layers.IPProtocol(proto) == layers.IPProtocolAH {
-				n = (int(payload[1]) + 2) * 4
-			}
-			if n > len(payload) {
-				return nil, 0, ErrTruncatedHeader
-			}
-			proto, payload = payload[0], payload[n:]
+	proto := layers.IPProtocol(data[6])
+	for i := 0; isIPv6Ext(proto); i++ {
+		if i == maxIPv6Ext {
+			return nil, 0, ErrTooDeep
+		}
+		if len(payload) < 8 {
+			return nil, 0, ErrTruncatedHeader
+		}
+		n := (int(payload[1]) + 1) * 8
+		switch proto {
+		case layers.IPProtocolAH:
+			n = (int(payload[1]) + 2) * 4
 		case layers.IPProtocolIPv6Fragment:
-			if i == maxIPv6Ext {
-				return nil, 0, ErrTooDeep
-			}
-			if len(payload) < 8 {
-				return nil, 0, ErrTruncatedHeader
-			}
-			offset := binary.BigEndian.Uint16(payload[2:4]) >> 3
-			more := payload[3]&1 != 0
+			offset, more := binary.BigEndian.Uint16(payload[2:4])>>3, payload[3]&1 != 0
 			if offset != 0 || more {
 				p.Fragment = true
 				return nil, 0, ErrFragment
 			}
-			// An atomic fragment holds the whole datagram.
-			proto, payload = payload[0], payload[8:]
-		default:
-			next, err := d.ipProtocol(proto)
-			return payload, next, err
+			n = 8 // an atomic fragment: it holds the whole datagram
 		}
+		if n > len(payload) {
+			return nil, 0, ErrTruncatedHeader
+		}
+		proto, payload = layers.IPProtocol(payload[0]), payload[n:]
 	}
+	next, err := d.ipProtocol(proto)
+	return payload, next, err
+}
+
+// isIPv6Ext reports whether proto is an IPv6 extension header that ipv6
+// walks past.
+func isIPv6Ext(proto layers.IPProtocol) bool {
+	switch proto {
+	case layers.IPProtocolIPv6HopByHop, layers.IPProtocolIPv6Routing, layers.IPProtocolIPv6Destination,
+		layers.IPProtocolAH, layers.IPProtocolIPv6Fragment:
+		return true
+	}
+	return false
 }
 
 func (d *Decoder) tcpSegment(data []byte, p *Packet) error {
