@@ -899,16 +899,14 @@ func nflog(data []byte) ([]byte, layer, error) {
 	}
 	family := data[0]
 	tlvs := data[4:]
-	bigEndian := false
+	var order binary.ByteOrder = binary.LittleEndian
 	if len(tlvs) >= 4 {
-		n, typ := int(binary.LittleEndian.Uint16(tlvs)), binary.LittleEndian.Uint16(tlvs[2:])
-		bigEndian = n < 4 || n > len(tlvs) || typ&0x7fff >= 0x100
+		if n, typ := int(order.Uint16(tlvs)), order.Uint16(tlvs[2:]); n < 4 || n > len(tlvs) || typ&0x7fff >= 0x100 {
+			order = binary.BigEndian
+		}
 	}
 	for len(tlvs) >= 4 {
-		n, typ := int(binary.LittleEndian.Uint16(tlvs)), binary.LittleEndian.Uint16(tlvs[2:])
-		if bigEndian {
-			n, typ = int(binary.BigEndian.Uint16(tlvs)), binary.BigEndian.Uint16(tlvs[2:])
-		}
+		n, typ := int(order.Uint16(tlvs)), order.Uint16(tlvs[2:])
 		if n < 4 {
 			return nil, 0, ErrBadHeader
 		}
