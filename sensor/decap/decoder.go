@@ -81,24 +81,25 @@ func (f *feedback) SetTruncated() { f.truncated = true }
 // nothing, whatever the outcome, except for TCP segments with Multipath TCP
 // options, whose parts gopacket allocates.
 type Decoder struct {
-	eth       layers.Ethernet
-	now       time.Time                   // packet time, for IPv4 reassembly
-	frag      *ip4defrag.IPv4Defragmenter // created at the first fragment
-	fragCount int
-	dot1q     layers.Dot1Q
-	sll       layers.LinuxSLL
-	sll2      layers.LinuxSLL2
-	llc       layers.LLC
-	snap      layers.SNAP
-	ip4       layers.IPv4
-	udp       layers.UDP
-	tcp       layers.TCP
-	vxlan     layers.VXLAN
-	erspan    layers.ERSPANII
+	eth    layers.Ethernet
+	dot1q  layers.Dot1Q
+	sll    layers.LinuxSLL
+	sll2   layers.LinuxSLL2
+	llc    layers.LLC
+	snap   layers.SNAP
+	ip4    layers.IPv4
+	udp    layers.UDP
+	tcp    layers.TCP
+	vxlan  layers.VXLAN
+	erspan layers.ERSPANII
 
 	fb       feedback
 	depth    int    // encapsulations entered so far
 	datagram []byte // the innermost IP datagram seen so far, as captured
+
+	now       time.Time                   // packet time, for IPv4 reassembly
+	frag      *ip4defrag.IPv4Defragmenter // created at the first fragment
+	fragCount int                         // fragments seen, to expire old ones now and then
 }
 
 // NewDecoder returns a Decoder ready for use.
