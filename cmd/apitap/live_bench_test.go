@@ -41,12 +41,12 @@ func BenchmarkLive(b *testing.B) {
 	if n, err := strconv.Atoi(os.Getenv("APITAP_LIVE_CONNS")); err == nil && n > 0 {
 		conns = n // a longer replay measures the sustained rate, not the rings' capacity
 	}
-	st, err := synth.Write(f, synth.Config{Seed: 11, Connections: conns, RequestsPerConn: 20, MSS: 1448})
+	_, err = synth.Write(f, synth.Config{Seed: 11, Connections: conns, RequestsPerConn: 20, MSS: 1448})
 	f.Close()
 	if err != nil {
 		b.Fatal(err)
 	}
-	bin := buildApitapB(b)
+	bin := buildApitap(b)
 	want := readTransactions(b, bin, pcap)
 	for _, rate := range rates() { // Mbit/s
 		b.Run(rate, func(b *testing.B) {
@@ -59,15 +59,6 @@ func BenchmarkLive(b *testing.B) {
 			}
 		})
 	}
-	_ = st
-}
-
-func buildApitapB(b *testing.B) string {
-	bin := filepath.Join(b.TempDir(), "apitap")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // readTransactions counts what `apitap read` finds in the file.
@@ -86,19 +77,14 @@ func readTransactions(b *testing.B, bin, pcap string) int {
 // tcpreplay achieved, and the kernel's drops.
 func replay(b *testing.B, bin, pcap, rate string) (found int, mbps, pps float64, drops uint64) {
 	p := fmt.Sprintf("ab%d", os.Getpid()%100000)
-	ip := func(args ...string) {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			b.Fatalf("ip %v: %v %s", args, err, out)
-		}
-	}
-	ip("netns", "add", p+"mon")
+	ipcmd(b, "netns", "add", p+"mon")
 	defer exec.Command("ip", "netns", "del", p+"mon").Run()
-	ip("link", "add", p+"r", "type", "veth", "peer", "name", p+"m")
+	ipcmd(b, "link", "add", p+"r", "type", "veth", "peer", "name", p+"m")
 	defer exec.Command("ip", "link", "del", p+"r").Run()
-	ip("link", "set", p+"m", "netns", p+"mon")
-	ip("link", "set", p+"r", "up")
-	ip("-n", p+"mon", "link", "set", p+"m", "up")
-	ip("-n", p+"mon", "link", "set", "lo", "up")
+	ipcmd(b, "link", "set", p+"m", "netns", p+"mon")
+	ipcmd(b, "link", "set", p+"r", "up")
+	ipcmd(b, "-n", p+"mon", "link", "set", p+"m", "up")
+	ipcmd(b, "-n", p+"mon", "link", "set", "lo", "up")
 	state := filepath.Join(b.TempDir(), "state")
 	var log lockedBuffer
 	run := exec.Command("ip", "netns", "exec", p+"mon", bin, "run", "--iface", p+"m", "--workers", "2",

@@ -84,6 +84,24 @@ func (s *span) inNS(ns, helper string, env ...string) *exec.Cmd {
 	return cmd
 }
 
+// startServer runs the REST server in the server namespace until the test
+// ends.
+func (s *span) startServer() {
+	srv := s.inNS("srv", "server")
+	if err := srv.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+}
+
+// items has the client namespace fetch n items on a keep-alive connection.
+func (s *span) items(n int) {
+	s.t.Helper()
+	if out, err := s.inNS("cli", "items", fmt.Sprintf("APITAP_N=%d", n)).CombinedOutput(); err != nil {
+		s.t.Fatalf("client: %v\n%s", err, out)
+	}
+}
+
 // TestHelper is not a test: the live tests run it in their namespaces as
 // the REST server or client.
 func TestHelper(t *testing.T) {
@@ -226,20 +244,8 @@ func TestRunSPAN(t *testing.T) {
 	vx := s.addVXLAN()
 	bin := buildApitap(t)
 	state := filepath.Join(t.TempDir(), "state")
-	var runErr lockedBuffer
-	run := exec.Command("ip", "netns", "exec", s.prefix+"mon", bin, "run", "--iface", s.prefix+"mon0,"+vx,
-		"--workers", "2", "--state", state, "--flush-interval", "1s", "--log-format", "console")
-	run.Stderr = &runErr
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer run.Process.Kill()
-	srv := s.inNS("srv", "server")
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
-	waitFor(t, func() bool { return strings.Contains(runErr.String(), "capturing") })
+	s.startServer()
+	run, runErr := s.startRun(bin, state, "--iface", s.prefix+"mon0,"+vx)
 	time.Sleep(300 * time.Millisecond) // the server listening
 	out, err := s.inNS("cli", "client").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "sent 40 items") {
@@ -307,8 +313,8 @@ func waitFor(t *testing.T, cond func() bool) {
 	t.Fatal("timed out")
 }
 
-// buildApitap builds the command once per test process.
-func buildApitap(t *testing.T) string {
+// buildApitap builds the command into a temporary directory.
+func buildApitap(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "apitap")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -340,20 +346,12 @@ func TestRunRestart(t *testing.T) {
 	s := newSpan(t)
 	bin := buildApitap(t)
 	state := filepath.Join(t.TempDir(), "state")
-	srv := s.inNS("srv", "server")
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
+	s.startServer()
 	run, log := s.startRun(bin, state)
 	time.Sleep(300 * time.Millisecond)
-	if out, err := s.inNS("cli", "items", "APITAP_N=30").CombinedOutput(); err != nil {
-		t.Fatalf("client: %v\n%s", err, out)
-	}
+	s.items(30)
 	time.Sleep(1500 * time.Millisecond) // three flush intervals: the 30 are stored
-	if out, err := s.inNS("cli", "items", "APITAP_N=7").CombinedOutput(); err != nil {
-		t.Fatalf("client: %v\n%s", err, out)
-	}
+	s.items(7)
 	run.Process.Signal(syscall.SIGKILL) // at once: the last 7 may be lost
 	run.Wait()
 	first := requestsOf(inventoryRows(t, bin, state), "GET /api/v1/items/{id}")
@@ -362,9 +360,7 @@ func TestRunRestart(t *testing.T) {
 	}
 	run2, log2 := s.startRun(bin, state)
 	time.Sleep(300 * time.Millisecond)
-	if out, err := s.inNS("cli", "items", "APITAP_N=20").CombinedOutput(); err != nil {
-		t.Fatalf("client: %v\n%s", err, out)
-	}
+	s.items(20)
 	time.Sleep(300 * time.Millisecond)
 	run2.Process.Signal(syscall.SIGTERM)
 	if err := run2.Wait(); err != nil {
@@ -394,16 +390,10 @@ func requestsOf(rows []invRow, key string) int {
 func TestRunMetrics(t *testing.T) {
 	s := newSpan(t)
 	bin := buildApitap(t)
-	srv := s.inNS("srv", "server")
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
+	s.startServer()
 	s.startRun(bin, filepath.Join(t.TempDir(), "state"), "--listen", "127.0.0.1:9187")
 	time.Sleep(300 * time.Millisecond)
-	if out, err := s.inNS("cli", "items", "APITAP_N=12").CombinedOutput(); err != nil {
-		t.Fatalf("client: %v\n%s", err, out)
-	}
+	s.items(12)
 	time.Sleep(600 * time.Millisecond) // workers publish their counters every 250ms
 	fetch := func(path string) string {
 		out, err := s.inNS("mon", "fetch", "APITAP_URL=http://127.0.0.1:9187"+path).Output()
@@ -450,19 +440,13 @@ func TestRunMetrics(t *testing.T) {
 func TestRunFilter(t *testing.T) {
 	s := newSpan(t)
 	bin := buildApitap(t)
-	srv := s.inNS("srv", "server")
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
+	s.startServer()
 	keep := filepath.Join(t.TempDir(), "keep")
 	drop := filepath.Join(t.TempDir(), "drop")
 	runKeep, _ := s.startRun(bin, keep, "--filter", "tcp port 8080", "--listen", "127.0.0.1:9188")
 	runDrop, _ := s.startRun(bin, drop, "--filter", "tcp port 9999", "--listen", "127.0.0.1:9189")
 	time.Sleep(300 * time.Millisecond)
-	if out, err := s.inNS("cli", "items", "APITAP_N=5").CombinedOutput(); err != nil {
-		t.Fatalf("client: %v\n%s", err, out)
-	}
+	s.items(5)
 	time.Sleep(300 * time.Millisecond)
 	for _, r := range []*exec.Cmd{runKeep, runDrop} {
 		r.Process.Signal(syscall.SIGTERM)
@@ -489,16 +473,10 @@ func TestRunReloadSpecs(t *testing.T) {
 		}
 	}
 	writeSpec("/health")
-	srv := s.inNS("srv", "server")
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
+	s.startServer()
 	run, log := s.startRun(bin, filepath.Join(t.TempDir(), "state"), "--spec", specFile, "--listen", "127.0.0.1:9191")
 	time.Sleep(300 * time.Millisecond)
-	if out, err := s.inNS("cli", "items", "APITAP_N=3").CombinedOutput(); err != nil {
-		t.Fatalf("client: %v\n%s", err, out)
-	}
+	s.items(3)
 	time.Sleep(600 * time.Millisecond)
 	classOf := func() string {
 		out, err := s.inNS("mon", "fetch", "APITAP_URL=http://127.0.0.1:9191/api/v1/endpoints").Output()
