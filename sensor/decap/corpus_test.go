@@ -3,7 +3,6 @@ package decap
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,8 +13,8 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
-// corpusDir holds the shared capture corpus, beside the repository in
-// development and in CI.
+// corpusDir holds the shared capture corpus; CI checks it out beside the
+// project.
 const corpusDir = "../../../shared/corpus"
 
 // frame is one captured packet held in memory.
@@ -30,21 +29,11 @@ type capture struct {
 	frames []frame
 }
 
-// haveCorpus reports whether the capture corpus is there.
-func haveCorpus() bool {
-	_, err := os.Stat(corpusDir)
-	return err == nil
-}
-
-// loadCapture reads a pcap or pcapng file under corpusDir. It skips the test
-// when the corpus is not there.
+// loadCapture reads a pcap or pcapng file under corpusDir.
 func loadCapture(tb testing.TB, name string) capture {
 	tb.Helper()
 	path := filepath.Join(corpusDir, filepath.FromSlash(name))
 	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		tb.Skipf("capture corpus not found: %v", err)
-	}
 	if err != nil {
 		tb.Fatal(err)
 	}
