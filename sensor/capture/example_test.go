@@ -26,7 +26,6 @@ func ExampleOpenFile() {
 		packets++
 		bytes += len(p.Data) // p.Data is only valid until the next call to Next
 	}
-	fmt.Println(packets, "packets")
-	_ = bytes
-	// Output: 64 packets
+	fmt.Println(packets, "packets,", bytes, "bytes")
+	// Output: 64 packets, 20825 bytes
 }
