@@ -1,25 +1,23 @@
-package capture
+package capture_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/net/bpf"
+
+	"github.com/apitap/apitap/sensor/capture"
 )
 
 // The compiled filters run in golang.org/x/net/bpf's VM against real
 // frames, accepting and rejecting what tcpdump's would.
 func TestCompileFilter(t *testing.T) {
-	f, err := OpenFile("../../../shared/corpus/zeek/http/get-gzip.pcap")
+	frames, err := readFile(t, filepath.Join(corpus, "zeek/http/get-gzip.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var frames [][]byte
-	for {
-		pk, err := f.Next()
-		if err != nil {
-			break
-		}
-		frames = append(frames, append([]byte(nil), pk.Data...))
+	if len(frames) != 14 {
+		t.Fatalf("read %d frames, want 14", len(frames))
 	}
 	for _, tc := range []struct {
 		expr string
@@ -27,7 +25,7 @@ func TestCompileFilter(t *testing.T) {
 	}{
 		{"tcp", 14}, {"tcp port 80", 14}, {"port 80", 14}, {"udp", 0}, {"tcp port 8080", 0}, {"host 54.243.118.187", 14},
 	} {
-		raw, err := CompileFilter(tc.expr)
+		raw, err := capture.CompileFilter(tc.expr)
 		if err != nil {
 			t.Fatalf("%q: %v", tc.expr, err)
 		}
@@ -38,7 +36,7 @@ func TestCompileFilter(t *testing.T) {
 		}
 		n := 0
 		for _, fr := range frames {
-			if k, _ := vm.Run(fr); k > 0 {
+			if k, _ := vm.Run(fr.data); k > 0 {
 				n++
 			}
 		}
@@ -46,7 +44,7 @@ func TestCompileFilter(t *testing.T) {
 			t.Errorf("%q accepts %d of %d frames, want %d", tc.expr, n, len(frames), tc.want)
 		}
 	}
-	if _, err := CompileFilter("nonsense words"); err == nil {
+	if _, err := capture.CompileFilter("nonsense words"); err == nil {
 		t.Error(`"nonsense words" compiled`)
 	}
 }
