@@ -499,13 +499,18 @@ func TestNextAllocs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs, _ := readAll(t, f)
+		recs, err := readAll(t, f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range recs {
 			if err := w.WritePacket(r.ci, r.data); err != nil {
 				t.Fatal(err)
 			}
 		}
-		w.Flush()
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		return buf.Bytes()
 	}()
 	tests := []struct {
