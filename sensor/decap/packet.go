@@ -34,7 +34,9 @@ type Packet struct {
 	// the captured length and the IP datagram runs to the captured end
 	// (some tools rewrite the IP length of the frames they cut).
 	Truncated bool
-	// Fragment reports an IPv4 fragment whose datagram is not complete yet.
+	// Fragment reports an IP fragment that was not reassembled: an IPv4
+	// fragment whose datagram is not complete yet, or any IPv6 fragment
+	// other than an atomic one.
 	Fragment bool
 	// Reassembled reports that the packet was rebuilt from IPv4 fragments:
 	// its slices then point into the reassembled datagram, not the frame.
