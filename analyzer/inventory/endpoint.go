@@ -47,11 +47,9 @@ type Endpoint struct {
 	// AuthNames counts where credentials were carried, in OpenAPI's terms:
 	// "apiKeyHeader:X-API-Key", "apiKeyQuery:api_key", "cookie:sessionid".
 	AuthNames map[string]uint64
-	// Sensitive lists the sensitive data seen, by direction, class and
-	// field path: counts and a masked example, never a value. Counts are
-	// over the Analysed transactions (bodies are sampled on busy
-	// endpoints).
-	Sensitive map[string]*Sensitive
+	// sensitive holds the sensitive data seen (see SensitiveList), over
+	// the Analysed transactions: bodies are sampled on busy endpoints.
+	sensitive map[sensitiveKey]*Sensitive
 	Analysed  uint64
 	// ReqSchema and RespSchema are the JSON body schemas; nil until a JSON
 	// body was seen.
@@ -81,6 +79,11 @@ type Sensitive struct {
 
 const maxSensitive = 64
 
+// sensitiveKey is where a Sensitive was seen.
+type sensitiveKey struct{ dir, class, path string }
+
+func (s *Sensitive) key() sensitiveKey { return sensitiveKey{s.Dir, s.Class, s.Path} }
+
 // QueryParam is one query parameter name seen on an endpoint.
 type QueryParam struct {
 	Count uint64  `json:"count"`
@@ -97,7 +100,7 @@ func newEndpoint(id uint64, service, method string) *Endpoint {
 		Statuses: make(map[int]uint64), ReqTypes: make(map[string]uint64), RespTypes: make(map[string]uint64),
 		Query: make(map[string]*QueryParam),
 		Auth:  make(map[string]uint64), AuthFlags: make(map[string]uint64), AuthNames: make(map[string]uint64),
-		Sensitive: make(map[string]*Sensitive),
+		sensitive: make(map[sensitiveKey]*Sensitive),
 		clients:   hyperloglog.New14(),
 		latency:   sk(), reqSize: sk(), rspSize: sk(),
 	}
@@ -138,11 +141,11 @@ func (e *Endpoint) absorb(o *Endpoint) {
 		e.AuthFlags[k] += v
 	}
 	addCapped(e.AuthNames, o.AuthNames, maxContentTypes)
-	for k, v := range o.Sensitive {
-		if d := e.Sensitive[k]; d != nil {
+	for k, v := range o.sensitive {
+		if d := e.sensitive[k]; d != nil {
 			d.Count += v.Count
-		} else if len(e.Sensitive) < maxSensitive {
-			e.Sensitive[k] = v
+		} else if len(e.sensitive) < maxSensitive {
+			e.sensitive[k] = v
 		}
 	}
 	e.ReqSchema = mergeSchema(e.ReqSchema, o.ReqSchema)
@@ -278,10 +281,12 @@ func mergeSchema(a, b *schema.Schema) *schema.Schema {
 	return a
 }
 
-// SensitiveList returns the sensitive data seen, sorted.
+// SensitiveList returns the sensitive data seen, by direction, class and
+// field path: counts and a masked example, never a value. Counts are over
+// the Analysed transactions.
 func (e *Endpoint) SensitiveList() []Sensitive {
-	out := make([]Sensitive, 0, len(e.Sensitive))
-	for _, s := range e.Sensitive {
+	out := make([]Sensitive, 0, len(e.sensitive))
+	for _, s := range e.sensitive {
 		out = append(out, *s)
 	}
 	slices.SortFunc(out, func(a, b Sensitive) int {

@@ -290,8 +290,14 @@ func (e *Endpoint) observe(t *http1.Transaction, query string) {
 	if s := t.Response.Status; s > 0 {
 		e.Statuses[s]++
 	}
-	addType(e.ReqTypes, t.Request.Header)
-	addType(e.RespTypes, t.Response.Header)
+	reqType, hasReqType := t.Request.Header.Get("Content-Type")
+	respType, hasRespType := t.Response.Header.Get("Content-Type")
+	if hasReqType {
+		addType(e.ReqTypes, reqType)
+	}
+	if hasRespType {
+		addType(e.RespTypes, respType)
+	}
 	for query != "" {
 		var kv string
 		kv, query, _ = strings.Cut(query, "&")
@@ -313,7 +319,7 @@ func (e *Endpoint) observe(t *http1.Transaction, query string) {
 	}
 	a := t.Client.Addr().As16()
 	e.clients.Insert(a[:])
-	e.observeContent(t)
+	e.observeContent(t, reqType, respType)
 	if t.Response.Seen() {
 		_ = e.latency.Add(float64(t.Latency()) / float64(time.Millisecond))
 		_ = e.rspSize.Add(float64(t.Response.Body.Len))
@@ -321,11 +327,8 @@ func (e *Endpoint) observe(t *http1.Transaction, query string) {
 	_ = e.reqSize.Add(float64(t.Request.Body.Len))
 }
 
-func addType(m map[string]uint64, h http1.Header) {
-	ct, ok := h.Get("Content-Type")
-	if !ok {
-		return
-	}
+// addType counts a Content-Type header's media type.
+func addType(m map[string]uint64, ct string) {
 	ct, _, _ = strings.Cut(ct, ";")
 	ct = strings.ToLower(strings.TrimSpace(ct))
 	if _, known := m[ct]; known || len(m) < maxContentTypes {
@@ -373,8 +376,9 @@ func (e *Endpoint) Evidence() *Evidence {
 	return nil
 }
 
-// observeContent records authentication, sensitive data and body schemas.
-func (e *Endpoint) observeContent(t *http1.Transaction) {
+// observeContent records authentication, sensitive data and body schemas;
+// reqType and respType are the Content-Type headers.
+func (e *Endpoint) observeContent(t *http1.Transaction, reqType, respType string) {
 	r := auth.Classify(&t.Request, t.Time())
 	for s := range r.Schemes.All() { // "none" when there is none
 		e.Auth[s.String()]++
@@ -405,14 +409,11 @@ func (e *Endpoint) observeContent(t *http1.Transaction) {
 	e.Analysed++
 	var buf [16]sensitive.Finding
 	found := buf[:0]
-	reqType, _ := t.Request.Header.Get("Content-Type")
 	found = sensitive.Scan(t.Request.Body.Sample, reqType, found)
 	found = sensitive.ScanQuery(t.Request.Target, found)
 	found = sensitive.ScanHeaders(t.Request.Header, found)
 	nreq := len(found)
-	var respType string
 	if t.Response.Seen() {
-		respType, _ = t.Response.Header.Get("Content-Type")
 		found = sensitive.Scan(t.Response.Body.Sample, respType, found)
 		found = sensitive.ScanHeaders(t.Response.Header, found)
 	}
@@ -421,11 +422,11 @@ func (e *Endpoint) observeContent(t *http1.Transaction) {
 		if i >= nreq {
 			dir = "response"
 		}
-		k := dir + "|" + f.Class.String() + "|" + f.Path
-		if s := e.Sensitive[k]; s != nil {
+		k := sensitiveKey{dir, f.Class.String(), f.Path}
+		if s := e.sensitive[k]; s != nil {
 			s.Count++
-		} else if len(e.Sensitive) < maxSensitive {
-			e.Sensitive[k] = &Sensitive{Dir: dir, Class: f.Class.String(), Path: f.Path, Count: 1, Masked: f.Masked}
+		} else if len(e.sensitive) < maxSensitive {
+			e.sensitive[k] = &Sensitive{Dir: dir, Class: k.class, Path: f.Path, Count: 1, Masked: f.Masked}
 		}
 	}
 	if isJSON(reqType, t.Request.Body.Sample) && !t.Request.Body.Truncated {

@@ -181,3 +181,13 @@ func TestTotalEndpointCap(t *testing.T) {
 		t.Errorf("%d endpoints, %d overflow endpoints, %d of %d requests, overflow %d", real, over, total, n, inv.Stats().Overflow)
 	}
 }
+
+func TestMaskValue(t *testing.T) {
+	for v, want := range map[string]string{
+		"": "", "ab": "**", "abc": "***", "alice": "al***", "abcdefghijklmnop": "ab********",
+	} {
+		if got := maskValue(v); got != want {
+			t.Errorf("maskValue(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

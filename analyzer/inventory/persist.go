@@ -125,8 +125,7 @@ func (inv *Inventory) Load(r Reader) error {
 		}
 		addCapped(e.AuthNames, rec.AuthNames, maxContentTypes)
 		for _, s := range rec.Sensitive {
-			s := s
-			e.Sensitive[s.Dir+"|"+s.Class+"|"+s.Path] = &s
+			e.sensitive[s.key()] = &s
 		}
 		e.ReqSchema, e.RespSchema = rec.ReqSchema, rec.RespSchema
 		if err := e.clients.UnmarshalBinary(rec.Clients); err != nil {

@@ -63,17 +63,23 @@ func (p *node) note(value string) {
 // of people (user names, e-mails, account numbers), so only their first
 // characters and length are kept.
 func (p *node) example(value string) {
-	m := maskValue(value)
-	if len(p.ev.Examples) < maxExamples && !slices.Contains(p.ev.Examples, m) {
+	if len(p.ev.Examples) >= maxExamples {
+		return
+	}
+	if m := maskValue(value); !slices.Contains(p.ev.Examples, m) {
 		p.ev.Examples = append(p.ev.Examples, m)
 	}
 }
 
+// maskValue keeps the first two bytes of a value and stars for the rest,
+// eight at most: "alice" -> "al***". Values of three bytes or fewer are all
+// stars.
 func maskValue(v string) string {
+	const stars = "********"
 	if len(v) <= 3 {
-		return strings.Repeat("*", len(v))
+		return stars[:len(v)]
 	}
-	return v[:2] + strings.Repeat("*", min(len(v)-2, 8))
+	return v[:2] + stars[:min(len(v)-2, len(stars))]
 }
 
 // template renders the route from the root to n.
