@@ -1,6 +1,7 @@
 package sensor_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/synth"
 )
 
@@ -66,6 +68,15 @@ func benchStats(b *testing.B) synth.Stats {
 	b.Helper()
 	benchCapture(b)
 	return bench.stats
+}
+
+// openMemory returns a capture.Source over a capture held in memory.
+func openMemory(tb testing.TB, data []byte) *capture.File {
+	src, err := capture.NewReader("memory.pcap", bytes.NewReader(data))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return src
 }
 
 func benchKey() string {

@@ -1,7 +1,6 @@
 package sensor_test
 
 import (
-	"bytes"
 	"io"
 	"testing"
 	"time"
@@ -23,7 +22,7 @@ import (
 //	benchstat old.txt bench.txt
 
 // idleTimeout expires reassembly streams without packets for this long in
-// packet time; flushEvery is how often (in packets) expiry runs.
+// packet time; flushEvery is how often (in TCP packets) expiry runs.
 const (
 	idleTimeout = 30 * time.Second
 	flushEvery  = 10_000
@@ -67,15 +66,28 @@ func (d *decoder) decode(data []byte) (gopacket.Flow, bool, error) {
 	return flow, isTCP, nil
 }
 
-// openBench returns a capture.Source over the in-memory bench capture.
-func openBench(b *testing.B, data []byte) *capture.File { return openBenchTB(b, data) }
-
-func openBenchTB(tb testing.TB, data []byte) *capture.File {
-	src, err := capture.NewReader("bench.pcap", bytes.NewReader(data))
-	if err != nil {
-		tb.Fatal(err)
+// decodeAll reads the capture held in data and decodes every frame,
+// calling tcp with each TCP one; it returns how many frames it read.
+func (d *decoder) decodeAll(b *testing.B, data []byte, tcp func(gopacket.Flow, capture.Packet)) (pkts int64) {
+	src := openMemory(b, data)
+	defer src.Close()
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			return pkts
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		pkts++
+		flow, isTCP, err := d.decode(p.Data)
+		if err != nil {
+			b.Fatalf("packet %d: %v", pkts, err)
+		}
+		if isTCP {
+			tcp(flow, p)
+		}
 	}
-	return src
 }
 
 func reportRates(b *testing.B, st synth.Stats) {
@@ -90,26 +102,8 @@ func BenchmarkDecodeFloor(b *testing.B) {
 	b.SetBytes(st.Bytes)
 	b.ReportAllocs()
 	for b.Loop() {
-		src := openBench(b, data)
-		var pkts, tcp int64
-		for {
-			p, err := src.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			pkts++
-			_, isTCP, err := d.decode(p.Data)
-			if err != nil {
-				b.Fatalf("packet %d: %v", pkts, err)
-			}
-			if isTCP {
-				tcp++
-			}
-		}
-		src.Close()
+		var tcp int64
+		pkts := d.decodeAll(b, data, func(gopacket.Flow, capture.Packet) { tcp++ })
 		if pkts != st.Packets || tcp != st.Packets {
 			b.Fatalf("read %d packets, %d TCP; the capture has %d", pkts, tcp, st.Packets)
 		}
@@ -154,32 +148,15 @@ func BenchmarkReassemblyFloor(b *testing.B) {
 		factory := &countFactory{}
 		asm := reassembly.NewAssembler(reassembly.NewStreamPool(factory))
 		ctx := &packetContext{}
-		src := openBench(b, data)
-		var pkts int64
-		for {
-			p, err := src.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			pkts++
-			flow, isTCP, err := d.decode(p.Data)
-			if err != nil {
-				b.Fatalf("packet %d: %v", pkts, err)
-			}
-			if !isTCP {
-				continue
-			}
+		var tcp int64
+		pkts := d.decodeAll(b, data, func(flow gopacket.Flow, p capture.Packet) {
 			ctx.ci = p.Info
 			asm.AssembleWithContext(flow, &d.tcp, ctx)
-			if pkts%flushEvery == 0 {
+			if tcp++; tcp%flushEvery == 0 {
 				asm.FlushCloseOlderThan(p.Info.Timestamp.Add(-idleTimeout))
 			}
-		}
+		})
 		asm.FlushAll()
-		src.Close()
 		if pkts != st.Packets || factory.bytes != st.PayloadBytes {
 			b.Fatalf("read %d packets, reassembled %d bytes; the capture has %d packets, %d payload bytes",
 				pkts, factory.bytes, st.Packets, st.PayloadBytes)

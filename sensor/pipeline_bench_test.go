@@ -54,7 +54,7 @@ func runPipeline(tb testing.TB, cfg sensor.Config, data []byte, w io.Writer) int
 		out.Write(line)
 		n++
 	})
-	src := openBenchTB(tb, data)
+	src := openMemory(tb, data)
 	if err := p.Run(src); err != nil {
 		tb.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestPipelineUnderLoss(t *testing.T) {
 	}
 	var txns []*http1.Transaction
 	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { txns = append(txns, x) })
-	if err := p.Run(openBenchTB(t, buf.Bytes())); err != nil {
+	if err := p.Run(openMemory(t, buf.Bytes())); err != nil {
 		t.Fatal(err)
 	}
 	p.Flush()

@@ -58,15 +58,8 @@ func TestStagedMatchesInline(t *testing.T) {
 	if _, err := synth.Write(&buf, synth.Config{Seed: 3, Connections: 300, RequestsPerConn: 30, LossRate: 0.002}); err != nil {
 		t.Fatal(err)
 	}
-	open2 := func() capture.Source {
-		src, err := capture.NewReader("synth.pcap", bytes.NewReader(buf.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return src
-	}
-	a := emitAll(t, sensor.Config{}, open2())
-	b := emitAll(t, sensor.Config{Staged: true}, open2())
+	a := emitAll(t, sensor.Config{}, openMemory(t, buf.Bytes()))
+	b := emitAll(t, sensor.Config{Staged: true}, openMemory(t, buf.Bytes()))
 	if !bytes.Equal(a, b) || len(a) == 0 {
 		t.Errorf("synth: staged output (%d bytes) differs from inline (%d bytes)", len(b), len(a))
 	}
