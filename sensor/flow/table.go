@@ -106,7 +106,7 @@ type Table struct {
 	newHandler func(Key) Handler
 	asm        *reassembly.Assembler
 	ctx        context
-	cur        Key
+	cur        *decap.Packet // the packet being fed: New keys a connection by it
 	now        time.Time
 	lastSweep  time.Time
 	lastForced time.Time
@@ -153,8 +153,7 @@ func (t *Table) Packet(p *decap.Packet, ci gopacket.CaptureInfo) {
 		t.stats.PressureFlush++
 		t.sweep(t.cfg.IdleTimeout / 16)
 	}
-	src, dst := AddrFromPacket(p)
-	t.cur = Key{A: src, B: dst, Tunnel: p.Tunnel}
+	t.cur = p
 	typ := gopacket.EndpointType(1<<62 | int64(p.Tunnel.Pack())<<1)
 	n := 4
 	if p.IPv6 {
@@ -264,7 +263,9 @@ func (f *factory) New(_, _ gopacket.Flow, tcp *layers.TCP, _ reassembly.Assemble
 	}
 	t.stats.Active++
 	t.stats.Flows++
-	return &stream{t: t, h: t.newHandler(t.cur), id: t.stats.Flows}
+	src, dst := AddrFromPacket(t.cur)
+	k := Key{A: src, B: dst, Tunnel: t.cur.Tunnel}
+	return &stream{t: t, h: t.newHandler(k), id: t.stats.Flows}
 }
 
 // stream adapts one connection to reassembly.Stream.
