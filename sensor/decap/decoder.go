@@ -100,6 +100,7 @@ type Decoder struct {
 	now       time.Time                   // packet time, for IPv4 reassembly
 	frag      *ip4defrag.IPv4Defragmenter // created at the first fragment
 	fragCount int                         // fragments seen, to expire old ones now and then
+	fragHeld  int                         // bytes pending in frag, over-estimated (see defragment)
 }
 
 // NewDecoder returns a Decoder ready for use.
