@@ -72,10 +72,13 @@ const OverflowService = "{overflow}"
 type Service struct {
 	Name string
 	tree *tree
-	docs map[string]*Endpoint // method+" "+template, for documented routes
+	docs map[route]*Endpoint  // documented routes
 	n    int                  // endpoints
 	over map[string]*Endpoint // overflow endpoints by method
 }
+
+// route is a documented endpoint's key within its service.
+type route struct{ method, template string }
 
 // Inventory is the endpoint table.
 type Inventory struct {
@@ -173,7 +176,7 @@ func (inv *Inventory) service(name string) *Service {
 			return s
 		}
 	}
-	s := &Service{Name: name, docs: make(map[string]*Endpoint), over: make(map[string]*Endpoint)}
+	s := &Service{Name: name, docs: make(map[route]*Endpoint), over: make(map[string]*Endpoint)}
 	s.tree = &tree{inv: inv, svc: s, root: &node{}}
 	inv.services[name] = s
 	return s
@@ -195,7 +198,7 @@ func (inv *Inventory) newEndpoint(svc *Service, method string) *Endpoint {
 func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoint {
 	if inv.cfg.Specs != nil && svc.Name != OverflowService {
 		if tmpl, ok := inv.cfg.Specs.MatchTemplate(host, method, path); ok {
-			key := method + " " + tmpl
+			key := route{method, tmpl}
 			e := svc.docs[key]
 			if e == nil {
 				if inv.full(svc) {

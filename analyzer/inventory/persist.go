@@ -168,7 +168,7 @@ func (inv *Inventory) reconcile() {
 				if !ok {
 					continue
 				}
-				k := m + " " + tmpl
+				k := route{m, tmpl}
 				d := svc.docs[k]
 				if d == nil {
 					e.Template, e.Documented, e.node = tmpl, true, nil
@@ -202,7 +202,7 @@ func (inv *Inventory) place(e *Endpoint) {
 		svc.over[e.Method] = e
 		return
 	case e.Documented && inv.cfg.Specs != nil:
-		k := e.Method + " " + e.Template
+		k := route{e.Method, e.Template}
 		if d := svc.docs[k]; d != nil {
 			inv.fold(e, d)
 			return
