@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,4 +57,44 @@ func newTestFlags() (*flag.FlagSet, *string, *int, *time.Duration, *specFiles) {
 	var specs specFiles
 	fs.Var(&specs, "spec", "")
 	return fs, iface, workers, flush, &specs
+}
+
+// TestReloadSpecs: SIGHUP reads the specs the config file lists now, not
+// those it listed at the start; a --spec on the command line still wins,
+// and a broken file is an error naming its key.
+func TestReloadSpecs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	doc := func(path string) string {
+		return "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  " + path + ":\n    get:\n      responses: {'200': {description: ok}}\n"
+	}
+	a, b := write("a.yaml", doc("/a")), write("b.yaml", doc("/b"))
+	cfg := filepath.Join(dir, "apitap.yaml")
+	args := []string{"--config", cfg}
+	for _, tc := range []struct {
+		config string   // the file's content at the SIGHUP
+		args   []string // more of the command line
+		want   []string
+	}{
+		{"iface: eth9\nspec: [" + a + "]\n", nil, []string{a}},
+		{"iface: eth9\nspec: [" + a + ", " + b + "]\n", nil, []string{a, b}},
+		{"iface: eth9\n", nil, nil},
+		{"iface: eth9\nspec: [" + a + "]\n", []string{"--spec", b}, []string{b}},
+	} {
+		write("apitap.yaml", tc.config)
+		files, idx, err := reloadSpecs(append(slices.Clone(args), tc.args...))
+		if err != nil || !slices.Equal(files, tc.want) || (idx == nil) != (len(tc.want) == 0) {
+			t.Errorf("config %q, args %q: specs %q (index %v), %v; want %q", tc.config, tc.args, files, idx != nil, err, tc.want)
+		}
+	}
+	write("apitap.yaml", "iface: eth9\nspecs: ["+a+"]\n")
+	if _, _, err := reloadSpecs(args); err == nil || !strings.Contains(err.Error(), `unknown key "specs"`) {
+		t.Errorf("a misspelt key: %v, want an error naming it", err)
+	}
 }

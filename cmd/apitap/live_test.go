@@ -461,44 +461,63 @@ func TestRunFilter(t *testing.T) {
 }
 
 // TestRunReloadSpecs: SIGHUP reloads the specs: an endpoint that was a
-// shadow API becomes documented once its spec is in place.
+// shadow API becomes documented once its spec is in place, whether the
+// spec file given with --spec was edited or the --config file now names
+// another one.
 func TestRunReloadSpecs(t *testing.T) {
-	s := newSpan(t)
-	bin := buildApitap(t)
-	specFile := filepath.Join(t.TempDir(), "api.yaml")
-	writeSpec := func(path string) {
-		doc := "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  " + path + ":\n    get:\n      responses: {'200': {description: ok}}\n"
-		if err := os.WriteFile(specFile, []byte(doc), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	writeSpec("/health")
-	s.startServer()
-	run, log := s.startRun(bin, filepath.Join(t.TempDir(), "state"), "--spec", specFile, "--listen", "127.0.0.1:9191")
-	time.Sleep(300 * time.Millisecond)
-	s.items(3)
-	time.Sleep(600 * time.Millisecond)
-	classOf := func() string {
-		out, err := s.inNS("mon", "fetch", "APITAP_URL=http://127.0.0.1:9191/api/v1/endpoints").Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rows []struct{ Class, Template string }
-		json.Unmarshal(out, &rows)
-		for _, r := range rows {
-			if strings.HasPrefix(r.Template, "/api/v1/items/") {
-				return r.Class
+	for _, mode := range []string{"--spec", "--config"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			write := func(name, content string) string {
+				p := filepath.Join(dir, name)
+				if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return p
 			}
-		}
-		return "missing"
-	}
-	if c := classOf(); c != "shadow" {
-		t.Fatalf("before the reload: %s, want shadow", c)
-	}
-	writeSpec("/api/v1/items/{itemId}")
-	run.Process.Signal(syscall.SIGHUP)
-	waitFor(t, func() bool { return strings.Contains(log.String(), "specs reloaded") })
-	if c := classOf(); c != "documented" {
-		t.Errorf("after the reload: %s, want documented\n%s", c, log.String())
+			doc := func(path string) string {
+				return "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  " + path + ":\n    get:\n      responses: {'200': {description: ok}}\n"
+			}
+			health := write("health.yaml", doc("/health"))
+			args := []string{"--spec", health}
+			documentItems := func() { write("health.yaml", doc("/api/v1/items/{itemId}")) }
+			if mode == "--config" {
+				args = []string{"--config", write("apitap.yaml", "spec: ["+health+"]\n")}
+				documentItems = func() {
+					items := write("items.yaml", doc("/api/v1/items/{itemId}"))
+					write("apitap.yaml", "spec: ["+items+"]\n")
+				}
+			}
+			s := newSpan(t)
+			bin := buildApitap(t)
+			s.startServer()
+			run, log := s.startRun(bin, filepath.Join(dir, "state"), append(args, "--listen", "127.0.0.1:9191")...)
+			time.Sleep(300 * time.Millisecond)
+			s.items(3)
+			time.Sleep(600 * time.Millisecond)
+			classOf := func() string {
+				out, err := s.inNS("mon", "fetch", "APITAP_URL=http://127.0.0.1:9191/api/v1/endpoints").Output()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rows []struct{ Class, Template string }
+				json.Unmarshal(out, &rows)
+				for _, r := range rows {
+					if strings.HasPrefix(r.Template, "/api/v1/items/") {
+						return r.Class
+					}
+				}
+				return "missing"
+			}
+			if c := classOf(); c != "shadow" {
+				t.Fatalf("before the reload: %s, want shadow", c)
+			}
+			documentItems()
+			run.Process.Signal(syscall.SIGHUP)
+			waitFor(t, func() bool { return strings.Contains(log.String(), "specs reloaded") })
+			if c := classOf(); c != "documented" {
+				t.Errorf("after the reload: %s, want documented\n%s", c, log.String())
+			}
+		})
 	}
 }

@@ -32,78 +32,109 @@ import (
 	"github.com/apitap/apitap/sensor/http1"
 )
 
-// cmdRun implements `apitap run`: the live sensor. It returns when a
-// SIGINT or SIGTERM stopped it (0) or it could not start (1, 2 for usage).
-func cmdRun(args []string, stdout, stderr io.Writer) int {
+// runOptions are the flags of apitap run.
+type runOptions struct {
+	ifaces, state, listen, logFormat, maxMemory, config string
+	workers, vxlanPort                                  int
+	specs                                               specFiles
+	flushEvery                                          time.Duration
+	capture                                             capture.LiveConfig
+}
+
+// parseRun parses run's command line, then the --config file it names:
+// flags given on the command line override the file. Errors are written to
+// stderr as well as returned.
+func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, error) {
+	var o runOptions
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	ifaces := fs.String("iface", "", "capture from these `INTERFACES`, comma-separated (required)")
-	workers := fs.Int("workers", runtime.NumCPU(), "pipelines, each with its own reassembly state")
-	state := fs.String("state", "", "keep the API inventory in the store in `DIR`")
-	var specs specFiles
-	fs.Var(&specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE); repeatable; reloaded on SIGHUP")
-	listen := fs.String("listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
-	flushEvery := fs.Duration("flush-interval", 10*time.Second, "write the inventory to the store this often")
-	logFormat := fs.String("log-format", "json", "json or console")
-	maxMemory := fs.String("max-memory", "", "memory `BUDGET` (e.g. 2GiB): sizes the flow tables and reassembly pages, and sets the GC's soft limit")
-	var cc capture.LiveConfig
-	fs.IntVar(&cc.FrameSize, "snaplen", 65536, "bytes kept of each frame")
-	fs.StringVar(&cc.Filter, "filter", "", "capture filter `EXPR` in tcpdump syntax, applied in the kernel")
-	fs.IntVar(&cc.BlockSize, "ring-block-size", 1<<20, "bytes per ring block")
-	fs.IntVar(&cc.NumBlocks, "ring-blocks", 64, "blocks per ring (per socket)")
-	config := fs.String("config", "", "read flags from the YAML `FILE` (keys are flag names); flags given here override it")
-	vxlanPort := fs.Int("vxlan-port", 0, "also open a UDP socket on this `PORT` (4789 for AWS VPC Traffic Mirroring), so the host does not answer the mirror with ICMP errors")
+	fs.StringVar(&o.ifaces, "iface", "", "capture from these `INTERFACES`, comma-separated (required)")
+	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "pipelines, each with its own reassembly state")
+	fs.StringVar(&o.state, "state", "", "keep the API inventory in the store in `DIR`")
+	fs.Var(&o.specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE); repeatable; reloaded on SIGHUP")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
+	fs.DurationVar(&o.flushEvery, "flush-interval", 10*time.Second, "write the inventory to the store this often")
+	fs.StringVar(&o.logFormat, "log-format", "json", "json or console")
+	fs.StringVar(&o.maxMemory, "max-memory", "", "memory `BUDGET` (e.g. 2GiB): sizes the flow tables and reassembly pages, and sets the GC's soft limit")
+	fs.IntVar(&o.capture.FrameSize, "snaplen", 65536, "bytes kept of each frame")
+	fs.StringVar(&o.capture.Filter, "filter", "", "capture filter `EXPR` in tcpdump syntax, applied in the kernel")
+	fs.IntVar(&o.capture.BlockSize, "ring-block-size", 1<<20, "bytes per ring block")
+	fs.IntVar(&o.capture.NumBlocks, "ring-blocks", 64, "blocks per ring (per socket)")
+	fs.StringVar(&o.config, "config", "", "read flags from the YAML `FILE` (keys are flag names); flags given here override it; its spec list is read again on SIGHUP")
+	fs.IntVar(&o.vxlanPort, "vxlan-port", 0, "also open a UDP socket on this `PORT` (4789 for AWS VPC Traffic Mirroring), so the host does not answer the mirror with ICMP errors")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: apitap run --iface IF[,IF...] [flags]\n\nCaptures mirrored traffic live (AF_PACKET) and keeps the API inventory.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+		return nil, fs, err // the flag package wrote it
+	}
+	if o.config != "" {
+		if err := applyConfig(fs, o.config); err != nil {
+			fmt.Fprintf(stderr, "apitap run: %v\n", err)
+			return nil, fs, err
 		}
+	}
+	return &o, fs, nil
+}
+
+// reloadSpecs reads the specs again, as SIGHUP asks: parsing the same
+// command line again reads the config file again, so an edited spec list
+// there is taken up (one on the command line still wins).
+func reloadSpecs(args []string) (specFiles, *spec.Index, error) {
+	o, _, err := parseRun(args, io.Discard)
+	if err != nil {
+		return nil, nil, err
+	}
+	idx, err := o.specs.load()
+	return o.specs, idx, err
+}
+
+// cmdRun implements `apitap run`: the live sensor. It returns when a
+// SIGINT or SIGTERM stopped it (0) or it could not start (1, 2 for usage).
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	o, fs, err := parseRun(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
 		return 2
 	}
-	if *config != "" {
-		if err := applyConfig(fs, *config); err != nil {
-			fmt.Fprintf(stderr, "apitap run: %v\n", err)
-			return 2
-		}
-	}
-	if *ifaces == "" || fs.NArg() > 0 {
+	if o.ifaces == "" || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
 	}
-	if cc.Filter != "" {
-		if _, err := capture.CompileFilter(cc.Filter); err != nil {
+	if o.capture.Filter != "" {
+		if _, err := capture.CompileFilter(o.capture.Filter); err != nil {
 			fmt.Fprintf(stderr, "apitap run: --filter: %v\n", err)
 			return 2
 		}
 	}
-	log, err := newLogger(*logFormat, stderr)
+	log, err := newLogger(o.logFormat, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "apitap run: %v\n", err)
 		return 2
 	}
 	defer log.Sync()
 
-	idx, err := specs.load()
+	idx, err := o.specs.load()
 	if err != nil {
 		log.Error("load specs", zap.Error(err))
 		return 2
 	}
 	var pcfg sensor.Config
 	var icfg inventory.Config
-	if *maxMemory != "" {
-		budget, err := parseSize(*maxMemory)
+	if o.maxMemory != "" {
+		budget, err := parseSize(o.maxMemory)
 		if err != nil {
 			log.Error("bad --max-memory", zap.Error(err))
 			return 2
 		}
-		budgetPipelines(&pcfg, budget, *workers)
+		budgetPipelines(&pcfg, budget, o.workers)
 		icfg.MaxTotalEndpoints = max(1000, int(budget/10/(16<<10)))
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(budget)) // restored on return (tests run it in-process)
 	}
-	inv, st, err := openInventory(*state, idx, icfg)
+	inv, st, err := openInventory(o.state, idx, icfg)
 	if err != nil {
 		log.Error("open state", zap.Error(err))
 		return 1
@@ -117,14 +148,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		inv.Observe(t)
 		mu.Unlock()
 	}
-	if *vxlanPort > 0 {
+	if o.vxlanPort > 0 {
 		// The mirror sends VXLAN to this host; without a socket the kernel
 		// answers every packet with an ICMP port-unreachable. The packets
 		// themselves are read from the capture ring; the socket's copies
 		// are discarded.
-		pc, err := net.ListenPacket("udp", fmt.Sprintf(":%d", *vxlanPort))
+		pc, err := net.ListenPacket("udp", fmt.Sprintf(":%d", o.vxlanPort))
 		if err != nil {
-			log.Error("vxlan socket", zap.Int("port", *vxlanPort), zap.Error(err))
+			log.Error("vxlan socket", zap.Int("port", o.vxlanPort), zap.Error(err))
 			return 1
 		}
 		defer pc.Close()
@@ -137,13 +168,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
-		log.Error("listen", zap.String("addr", *listen), zap.Error(err))
+		log.Error("listen", zap.String("addr", o.listen), zap.Error(err))
 		return 1
 	}
 	live, err := sensor.StartLive(sensor.LiveConfig{
-		Interfaces: strings.Split(*ifaces, ","), Workers: *workers, Capture: cc, Pipeline: pcfg,
+		Interfaces: strings.Split(o.ifaces, ","), Workers: o.workers, Capture: o.capture, Pipeline: pcfg,
 		OnError: func(err error) { log.Error("capture stopped", zap.Error(err)) },
 		OnPanic: func(v any, stack []byte) {
 			log.Error("internal error contained", zap.Any("panic", v), zap.ByteString("stack", stack))
@@ -154,7 +185,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		log.Error("start capture", zap.Error(err))
 		return 1
 	}
-	log.Info("capturing", zap.String("iface", *ifaces), zap.Int("workers", *workers), zap.String("addr", ln.Addr().String()))
+	log.Info("capturing", zap.String("iface", o.ifaces), zap.Int("workers", o.workers), zap.String("addr", ln.Addr().String()))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -187,7 +218,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
-	tick := time.NewTicker(*flushEvery)
+	tick := time.NewTicker(o.flushEvery)
 	defer tick.Stop()
 	for {
 		select {
@@ -196,14 +227,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			mirrorHealth(log, live)
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				if n, err := specs.load(); err != nil {
+				if files, n, err := reloadSpecs(args); err != nil {
 					log.Error("reload specs", zap.Error(err))
 				} else {
 					mu.Lock()
 					idx = n
 					inv.SetSpecs(matcherOf(n))
 					mu.Unlock()
-					log.Info("specs reloaded", zap.Int("count", len(specs)))
+					log.Info("specs reloaded", zap.Int("count", len(files)))
 				}
 				continue
 			}
