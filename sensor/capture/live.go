@@ -79,9 +79,6 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 100 * time.Millisecond
 	}
-	if cfg.BlockSize%cfg.FrameSize != 0 {
-		return nil, fmt.Errorf("capture on %s: block size %d is not a multiple of frame size %d", cfg.Interface, cfg.BlockSize, cfg.FrameSize)
-	}
 	tp, err := afpacket.NewTPacket(
 		afpacket.OptInterface(cfg.Interface),
 		afpacket.OptFrameSize(cfg.FrameSize),

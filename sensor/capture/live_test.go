@@ -123,3 +123,12 @@ func TestLiveVLANTag(t *testing.T) {
 		}
 	}
 }
+
+// Ring sizes afpacket refuses are reported, with the interface, before any
+// socket is opened (so without privileges too).
+func TestOpenLiveBadRing(t *testing.T) {
+	_, err := capture.OpenLive(capture.LiveConfig{Interface: "lo", FrameSize: 65536, BlockSize: 98304})
+	if err == nil || !strings.HasPrefix(err.Error(), "capture on lo: ") || !strings.Contains(err.Error(), "divisible by frame size 65536") {
+		t.Errorf("got %v, want an error naming lo and the frame size", err)
+	}
+}
