@@ -15,5 +15,6 @@
 // # Caveats
 //
 // The data slice passed to Handler.Data aliases reassembly pages or the
-// captured frame and is valid only during the call: copy what you keep.
+// captured frame, and its spans slice is the Table's scratch; both are valid
+// only during the call: copy what you keep.
 package flow
