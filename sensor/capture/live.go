@@ -161,8 +161,9 @@ func (l *Live) retag(data []byte, ci gopacket.CaptureInfo) ([]byte, gopacket.Cap
 func (l *Live) Name() string { return l.name }
 
 // Stats returns the kernel's counts for the socket since it was opened:
-// packets received, packets dropped because the ring was full, and how
-// often the ring froze.
+// packets that reached it (the dropped ones included, as the kernel counts
+// them), packets dropped because the ring was full, and how often the ring
+// froze.
 func (l *Live) Stats() (packets, drops, freezes uint64, err error) {
 	_, v3, err := l.tp.SocketStats()
 	if err != nil {
