@@ -344,23 +344,15 @@ func addType(m map[string]uint64, ct string) {
 func (inv *Inventory) Endpoints() []*Endpoint {
 	var out []*Endpoint
 	for _, s := range inv.services {
-		s.tree.settle(s.tree.root)
+		s.tree.settle()
 		out = append(out, slices.Collect(maps.Values(s.docs))...)
 		out = append(out, slices.Collect(maps.Values(s.over))...)
-		var walk func(n *node)
-		walk = func(n *node) {
+		s.tree.root.walk(func(n *node) {
 			for _, e := range n.eps {
 				e.Template = n.template()
 				out = append(out, e)
 			}
-			for _, c := range n.lits {
-				walk(c)
-			}
-			if n.param != nil {
-				walk(n.param)
-			}
-		}
-		walk(s.tree.root)
+		})
 	}
 	slices.SortFunc(out, func(a, b *Endpoint) int {
 		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Template, b.Template), cmp.Compare(a.Method, b.Method))

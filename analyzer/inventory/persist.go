@@ -161,8 +161,9 @@ func (inv *Inventory) reconcile() {
 	}
 	for _, svc := range inv.services {
 		host, _, _ := strings.Cut(svc.Name, "@")
-		var walk func(n *node)
-		walk = func(n *node) {
+		// Nodes in order, so which endpoint survives a fold does not
+		// depend on map iteration.
+		svc.tree.root.walk(func(n *node) {
 			for m, e := range n.eps {
 				tmpl, ok := inv.cfg.Specs.MatchTemplate(host, m, n.template())
 				if !ok {
@@ -179,14 +180,7 @@ func (inv *Inventory) reconcile() {
 				e.dirty = true
 				delete(n.eps, m)
 			}
-			for _, c := range n.lits {
-				walk(c)
-			}
-			if n.param != nil {
-				walk(n.param)
-			}
-		}
-		walk(svc.tree.root)
+		})
 	}
 }
 

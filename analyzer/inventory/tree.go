@@ -406,15 +406,23 @@ const minSettle = 8
 // settle judges, before a report, every position with enough words: with
 // all the traffic seen so far, including words too young for the judgement
 // made while routing.
-func (t *tree) settle(n *node) {
-	if len(n.lits) >= minSettle || n.promoted && len(n.lits) > 0 {
-		t.promote(n, true)
-	}
-	// In a fixed order: a report must not depend on map iteration.
+func (t *tree) settle() {
+	t.root.walk(func(n *node) {
+		if len(n.lits) >= minSettle || n.promoted && len(n.lits) > 0 {
+			t.promote(n, true)
+		}
+	})
+}
+
+// walk calls fn on n and then on the nodes below it, literals in order
+// and the parameter last: what fn does must not depend on map iteration.
+// The children are those n has once fn returns.
+func (n *node) walk(fn func(*node)) {
+	fn(n)
 	for _, seg := range slices.Sorted(maps.Keys(n.lits)) {
-		t.settle(n.lits[seg])
+		n.lits[seg].walk(fn)
 	}
 	if n.param != nil {
-		t.settle(n.param)
+		n.param.walk(fn)
 	}
 }
