@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/apitap/apitap/sensor/capture"
@@ -49,7 +50,8 @@ type Pipeline struct {
 	stats Stats
 	// OnPanic, when set, hears about a contained panic with its stack; it
 	// is called at most once per Pipeline.
-	OnPanic func(v any, stack []byte)
+	OnPanic  func(v any, stack []byte)
+	reported atomic.Bool // OnPanic was called
 }
 
 // New returns a Pipeline emitting every transaction to emit. httpStats may
@@ -59,11 +61,7 @@ func New(cfg Config, httpStats *http1.Stats, emit func(*http1.Transaction)) *Pip
 	p.http = http1.NewParser(cfg.HTTP, httpStats, emit)
 	p.parse = inline{p.http}
 	if cfg.Staged {
-		p.parse = newStaged(p.http, func(v any, stack []byte) {
-			if p.OnPanic != nil {
-				p.OnPanic(v, stack)
-			}
-		})
+		p.parse = newStaged(p.http, p.report)
 	}
 	p.flows = flow.NewTable(cfg.Flow, p.parse.conn)
 	p.stats.Undecodable = make(map[string]uint64)
@@ -76,9 +74,7 @@ func (p *Pipeline) Packet(pk capture.Packet) {
 	defer func() {
 		if v := recover(); v != nil {
 			p.stats.Panics++
-			if p.stats.Panics == 1 && p.OnPanic != nil {
-				p.OnPanic(v, debug.Stack())
-			}
+			p.report(v)
 		}
 	}()
 	p.stats.Packets++
@@ -137,12 +133,19 @@ func (p *Pipeline) Flush() {
 	defer func() {
 		if v := recover(); v != nil {
 			p.stats.Panics++
-			if p.OnPanic != nil {
-				p.OnPanic(v, debug.Stack())
-			}
+			p.report(v)
 		}
 	}()
 	p.flows.FlushAll()
+}
+
+// report passes the first panic contained in any stage to OnPanic, with
+// the stack of the goroutine that panicked; call it from the deferred
+// function that recovered.
+func (p *Pipeline) report(v any) {
+	if p.OnPanic != nil && p.reported.CompareAndSwap(false, true) {
+		p.OnPanic(v, debug.Stack())
+	}
 }
 
 // Stats returns the pipeline's counters.

@@ -1,7 +1,6 @@
 package sensor
 
 import (
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +33,7 @@ func (inline) drain() {}
 // see inline, in the same order, and emits the same transactions.
 type staged struct {
 	http    *http1.Parser
-	onPanic func(any, []byte)
+	onPanic func(any) // reports a recovered panic
 	panics  atomic.Uint64
 
 	cur     *batch
@@ -84,7 +83,7 @@ type batch struct {
 	keys  []flow.Key
 }
 
-func newStaged(h *http1.Parser, onPanic func(any, []byte)) *staged {
+func newStaged(h *http1.Parser, onPanic func(any)) *staged {
 	s := &staged{http: h, onPanic: onPanic, free: make(chan *batch, numBatches)}
 	for range numBatches {
 		s.free <- &batch{data: make([]byte, 0, batchBytes+64<<10), ev: make([]event, 0, batchEvents)}
@@ -191,9 +190,8 @@ type parsed struct {
 func (s *staged) dispatch(conns map[uint32]*parsed, b *batch, e *event) {
 	defer func() {
 		if v := recover(); v != nil {
-			if s.panics.Add(1) == 1 && s.onPanic != nil {
-				s.onPanic(v, debug.Stack())
-			}
+			s.panics.Add(1)
+			s.onPanic(v)
 		}
 	}()
 	switch e.kind {

@@ -3,6 +3,7 @@ package sensor_test
 import (
 	"bytes"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/apitap/apitap/sensor"
@@ -62,5 +63,35 @@ func TestStagedMatchesInline(t *testing.T) {
 	b := emitAll(t, sensor.Config{Staged: true}, openMemory(t, buf.Bytes()))
 	if !bytes.Equal(a, b) || len(a) == 0 {
 		t.Errorf("synth: staged output (%d bytes) differs from inline (%d bytes)", len(b), len(a))
+	}
+}
+
+// TestPanicReportedOnce: a panic in any stage (here the emit callback, in
+// the caller's goroutine, the parsing goroutine or Flush) is contained and
+// counted, and OnPanic hears about the first one only.
+func TestPanicReportedOnce(t *testing.T) {
+	for _, staged := range []bool{false, true} {
+		p := sensor.New(sensor.Config{Staged: staged}, nil, func(*http1.Transaction) { panic("emit") })
+		var reports atomic.Int32
+		p.OnPanic = func(v any, stack []byte) {
+			if reports.Add(1) == 1 && (v != "emit" || len(stack) == 0) {
+				t.Errorf("staged %v: OnPanic(%v) with %d bytes of stack", staged, v, len(stack))
+			}
+		}
+		src, err := capture.OpenFile(filepath.Join(corpusDir, "suricata-verify/http-protocol-nodup/input.pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Run(src); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		p.Flush()
+		if n := p.Stats().Panics; n < 2 {
+			t.Errorf("staged %v: %d panics counted, want several", staged, n)
+		}
+		if n := reports.Load(); n != 1 {
+			t.Errorf("staged %v: OnPanic called %d times, want once", staged, n)
+		}
 	}
 }
