@@ -78,8 +78,9 @@ func (f *feedback) SetTruncated() { f.truncated = true }
 // Decoder unwraps captured frames. It keeps one preallocated gopacket layer
 // per header kind and reuses them for every packet, so it is not safe for
 // concurrent use: give each capture worker its own. Decoding allocates
-// nothing, whatever the outcome, except for TCP segments with Multipath TCP
-// options, whose parts gopacket allocates.
+// nothing, whatever the outcome, except for IPv4 fragments, which are
+// copied for reassembly (see defragment), and TCP segments with Multipath
+// TCP options, whose parts gopacket allocates.
 type Decoder struct {
 	eth    layers.Ethernet
 	dot1q  layers.Dot1Q
