@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/storage"
 )
@@ -74,7 +75,7 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apitap inventory: no inventory in %s: fill it with apitap read --state %[1]s\n", *state)
 		return 1
 	}
-	inv, st, err := openInventory(*state, idx)
+	inv, st, err := openInventory(*state, idx, inventory.Config{})
 	if err != nil {
 		fmt.Fprintf(stderr, "apitap inventory: %v\n", err)
 		return 1

@@ -70,7 +70,7 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	var inv *inventory.Inventory
 	var st *storage.Store
 	if idx != nil || *state != "" {
-		if inv, st, err = openInventory(*state, idx); err != nil {
+		if inv, st, err = openInventory(*state, idx, inventory.Config{}); err != nil {
 			fmt.Fprintf(stderr, "apitap read: %v\n", err)
 			return 1
 		}

@@ -249,13 +249,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func matcherOf(idx *spec.Index) inventory.Matcher {
-	if idx == nil {
-		return nil
-	}
-	return matcher{idx}
-}
-
 // newLogger builds the production zap logger (sampling on) in JSON or
 // console encoding.
 func newLogger(format string, w io.Writer) (*zap.Logger, error) {

@@ -56,16 +56,20 @@ func (m matcher) MatchTemplate(host, method, path string) (string, bool) {
 	return r.Template, ok
 }
 
-// openInventory makes the inventory, loading the stored one when state is
-// set. The returned store is nil without state.
-func openInventory(state string, idx *spec.Index, limits ...inventory.Config) (*inventory.Inventory, *storage.Store, error) {
-	var cfg inventory.Config
-	if len(limits) > 0 {
-		cfg = limits[0]
+// matcherOf is the inventory's Matcher for idx: nil (no interface holding
+// a nil index) without specs.
+func matcherOf(idx *spec.Index) inventory.Matcher {
+	if idx == nil {
+		return nil
 	}
-	if idx != nil {
-		cfg.Specs = matcher{idx}
-	}
+	return matcher{idx}
+}
+
+// openInventory makes the inventory with cfg's limits and idx's templates,
+// loading the stored one when state is set. The returned store is nil
+// without state.
+func openInventory(state string, idx *spec.Index, cfg inventory.Config) (*inventory.Inventory, *storage.Store, error) {
+	cfg.Specs = matcherOf(idx)
 	inv := inventory.New(cfg)
 	if state == "" {
 		return inv, nil, nil
