@@ -1,6 +1,9 @@
 package http1
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+)
 
 // This file frames bodies: Content-Length, chunked, close-delimited.
 
@@ -178,8 +181,12 @@ func (h *half) endSizeLine() bool {
 	h.csLine = 0
 	if h.remaining == 0 {
 		h.cs = csTrailer
-	} else {
-		h.cs = csData
+		return true
+	}
+	h.cs = csData
+	if room := h.cfg().BodySample - len(h.raw); room > 0 && !h.noSample {
+		// Room for the whole chunk at once, not a copy per packet.
+		h.raw = slices.Grow(h.raw, int(min(h.remaining, int64(room))))
 	}
 	return true
 }
