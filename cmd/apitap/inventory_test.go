@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -253,7 +254,7 @@ func TestReadStateMerge(t *testing.T) {
 				switch {
 				case !ok:
 					t.Errorf("%s: not in one read of all captures", k)
-				case r.Requests != w.Requests || !maps2Equal(r.Statuses, w.Statuses):
+				case r.Requests != w.Requests || !maps.Equal(r.Statuses, w.Statuses):
 					t.Errorf("%s: requests %d statuses %v, want %d %v", k, r.Requests, r.Statuses, w.Requests, w.Statuses)
 				}
 				if b, ok := before[k]; ok && b.ID != r.ID {
@@ -279,18 +280,6 @@ func TestReadStateMerge(t *testing.T) {
 			}
 		}
 	})
-}
-
-func maps2Equal(a, b map[string]uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // readmeSection returns the README text from the line starting with from up
@@ -816,31 +805,17 @@ func TestInventoryNoSecrets(t *testing.T) {
 // TestReadWithAndWithoutSpec: a store filled once without a spec and once
 // with it (in either order) lists every endpoint once.
 func TestReadWithAndWithoutSpec(t *testing.T) {
-	spec := filepath.Join(demoDir, "docker-engine-v1.41.yaml")
-	pcap := filepath.Join(demoDir, "docker-http-upgrade.pcap")
+	pcap := demo("docker-http-upgrade.pcap")
 	for _, order := range [][]bool{{false, true}, {true, false}} {
 		dir := filepath.Join(t.TempDir(), "state")
 		for _, withSpec := range order {
 			args := []string{"--state", dir}
 			if withSpec {
-				args = append(args, "--spec", spec)
+				args = append(args, "--spec", dockerSpec)
 			}
-			var out, errb bytes.Buffer
-			if code := cmdRead(append(args, pcap), &out, &errb); code != 0 {
-				t.Fatalf("read %v: exit %d: %s", args, code, errb.String())
-			}
+			mustRead(t, append(args, pcap)...)
 		}
-		var out, errb bytes.Buffer
-		if code := cmdInventory([]string{"--state", dir, "--spec", spec, "--class", "documented,shadow", "--format", "json"}, &out, &errb); code != 0 {
-			t.Fatalf("inventory: exit %d: %s", code, errb.String())
-		}
-		var rows []struct {
-			Class, Method, Template string
-			Requests                int
-		}
-		if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
-			t.Fatal(err)
-		}
+		rows := inventoryJSON(t, "--state", dir, "--spec", dockerSpec, "--class", "documented,shadow")
 		if len(rows) != 6 {
 			t.Errorf("order %v: %d endpoints, want 6: %+v", order, len(rows), rows)
 		}
