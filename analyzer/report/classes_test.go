@@ -20,7 +20,7 @@ func TestClasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	idx := spec.NewIndex(sp)
-	inv := inventory.New(inventory.Config{Specs: matcher{idx}})
+	inv := inventory.New(inventory.Config{Specs: idx})
 	n := 0
 	obs := func(target string, status int, body string) {
 		n++

@@ -17,19 +17,14 @@ import (
 
 const corpus = "../../../shared/corpus"
 
-type matcher struct{ idx *spec.Index }
-
-func (m matcher) MatchTemplate(host, method, path string) (string, bool) {
-	r, ok := m.idx.Match(host, method, path)
-	return r.Template, ok
-}
+var _ inventory.Matcher = (*spec.Index)(nil)
 
 // inventoryOf reads a capture into an inventory routed by idx.
 func inventoryOf(t *testing.T, pcap string, idx *spec.Index) *inventory.Inventory {
 	t.Helper()
 	var cfg inventory.Config
 	if idx != nil {
-		cfg.Specs = matcher{idx}
+		cfg.Specs = idx
 	}
 	inv := inventory.New(cfg)
 	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { inv.Observe(x) })

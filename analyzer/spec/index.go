@@ -136,6 +136,13 @@ func (x *Index) Match(host, method, path string) (Match, bool) {
 	return Match{}, false
 }
 
+// MatchTemplate is Match for the inventory (its Matcher): the documented
+// template alone.
+func (x *Index) MatchTemplate(host, method, path string) (string, bool) {
+	m, ok := x.Match(host, method, path)
+	return m.Template, ok
+}
+
 // MatchOtherVersion finds an operation documented for the same host and
 // method under a different API version: a path segment matching
 // ^v[0-9]+(\.[0-9]+)?$ (in the base path or the operation path) matches
