@@ -40,6 +40,19 @@ func TestDeployKubernetes(t *testing.T) {
 		var doc struct {
 			Kind string
 			Data map[string]string
+			Spec struct {
+				Template struct {
+					Spec struct {
+						Containers []struct {
+							Name            string
+							SecurityContext struct {
+								RunAsUser    *int `yaml:"runAsUser"`
+								Capabilities struct{ Add []string }
+							} `yaml:"securityContext"`
+						}
+					}
+				}
+			}
 		}
 		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
 			break
@@ -47,6 +60,13 @@ func TestDeployKubernetes(t *testing.T) {
 			t.Fatal(err)
 		}
 		kinds = append(kinds, doc.Kind)
+		// Added capabilities are effective for root only
+		// (kubernetes#56374): as another user capture would fail.
+		for _, c := range doc.Spec.Template.Spec.Containers {
+			if sc := c.SecurityContext; len(sc.Capabilities.Add) > 0 && (sc.RunAsUser == nil || *sc.RunAsUser != 0) {
+				t.Errorf("container %s adds capabilities %v but does not run as root (runAsUser: 0)", c.Name, sc.Capabilities.Add)
+			}
+		}
 		if cfg, ok := doc.Data["apitap.yaml"]; ok {
 			p := t.TempDir() + "/apitap.yaml"
 			os.WriteFile(p, []byte(cfg), 0o600)
