@@ -60,9 +60,6 @@ func (b *Batch) Put(bucket, key string, value []byte) {
 // Delete removes bucket/key.
 func (b *Batch) Delete(bucket, key string) { b.ops = append(b.ops, op{bucket: bucket, key: key}) }
 
-// Len returns the number of changes in the batch.
-func (b *Batch) Len() int { return len(b.ops) }
-
 // Write applies the batch in one transaction: all of it or nothing.
 func (s *Store) Write(b *Batch) error {
 	if len(b.ops) == 0 {
