@@ -113,7 +113,7 @@ func TestOpenAPIRoundTrip(t *testing.T) {
 			}
 			idx := spec.NewIndex(sp)
 			for _, r := range report.Build(inv, idx, report.Filter{Service: svc}) {
-				if r.Class != report.Documented && r.Class != report.Orphan && report.OpenAPIMethod(r.Method) {
+				if r.Class != report.Documented && r.Class != report.Orphan && spec.OpenAPIMethod(r.Method) {
 					t.Errorf("%s: %s %s%s is %s against its own learned spec", pcap, r.Method, r.Service, r.Template, r.Class)
 				}
 			}

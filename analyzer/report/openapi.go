@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/spec"
 )
 
@@ -26,7 +27,7 @@ func Services(rows []Row) []string {
 func Learned(rows []Row, service string) spec.Learned {
 	l := spec.Learned{Service: serviceHost(service)}
 	for _, r := range rows {
-		if r.Service != service || r.Class == Orphan || r.Template == "/{overflow}" || !OpenAPIMethod(r.Method) {
+		if r.Service != service || r.Class == Orphan || r.Template == inventory.OverflowTemplate || !spec.OpenAPIMethod(r.Method) {
 			continue
 		}
 		e := spec.LearnedEndpoint{Method: r.Method, Template: r.Template, Deprecated: r.Class == Zombie && r.Why == "deprecated",
@@ -68,16 +69,6 @@ func jsonType(types []string) string {
 // OpenAPI writes the OpenAPI 3.1 document of one service.
 func OpenAPI(w io.Writer, rows []Row, service string) error {
 	return spec.Write(w, Learned(rows, service))
-}
-
-// OpenAPIMethod reports whether OpenAPI 3.1 can describe the method; WebDAV,
-// SSDP and other extension methods cannot be written.
-func OpenAPIMethod(m string) bool {
-	switch m {
-	case "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE":
-		return true
-	}
-	return false
 }
 
 // okStatus is the most frequent 2xx status of a row, 200 without one.

@@ -135,7 +135,7 @@ func Write(w io.Writer, l Learned) error {
 			pathOf[shape] = tmpl
 		}
 		method := strings.ToLower(e.Method)
-		if !isOASMethod(method) {
+		if !OpenAPIMethod(method) {
 			return fmt.Errorf("write spec: %s %s: method %q has no place in an OpenAPI 3.1 path item", e.Method, e.Template, e.Method)
 		}
 		item := d.Paths[tmpl]
@@ -259,8 +259,11 @@ func templateShape(t string) string {
 	}
 }
 
-func isOASMethod(m string) bool {
-	switch m {
+// OpenAPIMethod reports whether an OpenAPI 3.1 path item can hold the
+// method, in any case; WebDAV, SSDP and other extension methods cannot be
+// written.
+func OpenAPIMethod(m string) bool {
+	switch strings.ToLower(m) {
 	case "get", "put", "post", "delete", "options", "head", "patch", "trace":
 		return true
 	}
