@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -295,7 +296,7 @@ func parseSize(s string) (int64, error) {
 	for _, u := range units {
 		if n, ok := strings.CutSuffix(s, u.suffix); ok {
 			v, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
-			if err != nil || v <= 0 {
+			if err != nil || v <= 0 || v > math.MaxInt64/u.mult {
 				return 0, fmt.Errorf("%q: want a size such as 512MiB or 2GiB", s)
 			}
 			return v * u.mult, nil
