@@ -1,10 +1,12 @@
 package report
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,13 +40,8 @@ func Table(w io.Writer, rows []Row) error {
 }
 
 func statuses(m map[string]uint64) string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	var b strings.Builder
-	for i, k := range keys {
+	for i, k := range sortedKeys(m) {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
@@ -110,18 +107,8 @@ func authSummary(r Row) string {
 	if len(r.Auth) == 0 {
 		return "-"
 	}
-	names := make([]string, 0, len(r.Auth))
-	for k := range r.Auth {
-		names = append(names, k)
-	}
-	slices.SortFunc(names, func(a, b string) int {
-		if r.Auth[a] != r.Auth[b] {
-			if r.Auth[a] > r.Auth[b] {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a, b)
+	names := slices.SortedFunc(maps.Keys(r.Auth), func(a, b string) int {
+		return cmp.Or(cmp.Compare(r.Auth[b], r.Auth[a]), strings.Compare(a, b))
 	})
 	s := strings.Join(names, ",")
 	if len(r.JWTFlags) > 0 {

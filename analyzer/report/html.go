@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"slices"
 	"strings"
 	"time"
 )
@@ -44,7 +43,6 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"sens":    sensitiveSummary,
 	"pct":     func(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) },
 	"classes": func() []Class { return []Class{Documented, Shadow, Zombie, Orphan} },
-	"sorted":  func(m map[string]uint64) []string { k := sortedKeys(m); slices.Sort(k); return k },
 }).Parse(pageHTML))
 
 const pageHTML = `<!doctype html>

@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -201,14 +202,7 @@ func row(e *inventory.Endpoint) Row {
 	return r
 }
 
-func sortedKeys(m map[string]uint64) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
+func sortedKeys(m map[string]uint64) []string { return slices.Sorted(maps.Keys(m)) }
 
 // drift lists what e's traffic shows that op does not document.
 func drift(e *inventory.Endpoint, op *spec.Operation) *Drift {
