@@ -38,7 +38,8 @@ type LiveConfig struct {
 // inner addresses, ports and tunnel), so both directions of a connection
 // meet in one worker even when a mirror tunnel sends them from different
 // outer ports. Each worker owns its pipeline: reassembly state is never
-// shared.
+// shared. Fragmented mirror datagrams arrive whole (the fanout group
+// defragments), so a frame never needs another frame's bytes to decode.
 type Live struct {
 	cfg     LiveConfig
 	srcs    []*capture.Live

@@ -29,6 +29,10 @@ type LiveConfig struct {
 	Timeout time.Duration
 	// FanoutGroup, when not zero, joins the socket to that fanout group
 	// (hash mode): several sockets on one interface share its packets.
+	// The kernel reassembles fragmented IPv4 packets before it spreads
+	// them (PACKET_FANOUT_FLAG_DEFRAG), so a socket of the group reads a
+	// fragmented mirror datagram as one frame, which any one decoder can
+	// take apart alone; such frames may be larger than the link's MTU.
 	FanoutGroup uint16
 	// Filter is a capture filter in tcpdump syntax, compiled to classic
 	// BPF and applied in the kernel; "" keeps everything.
@@ -102,7 +106,7 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 		}
 	}
 	if cfg.FanoutGroup != 0 {
-		if err := tp.SetFanout(afpacket.FanoutHash, cfg.FanoutGroup); err != nil {
+		if err := tp.SetFanout(afpacket.FanoutHash|afpacket.FanoutHashWithDefrag, cfg.FanoutGroup); err != nil {
 			tp.Close()
 			return nil, liveError(cfg.Interface, fmt.Errorf("fanout: %w", err))
 		}

@@ -3,66 +3,19 @@ package capture_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/internal/veth"
 )
-
-// vethPair creates a veth pair with names unique to this test process and
-// returns its two ends, up. It needs root and iproute2, as the live tests of
-// cmd/apitap do; CI runs as root.
-func vethPair(t *testing.T) (a, b string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("APITAP_REQUIRE_NETNS") != "" {
-			t.Fatal("live capture tests need root, and APITAP_REQUIRE_NETNS is set")
-		}
-		t.Skip("live capture tests need root (CI runs them)")
-	}
-	ip := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-	}
-	p := fmt.Sprintf("apc%d", os.Getpid()%100000)
-	a, b = p+"a", p+"b"
-	ip("link", "add", a, "type", "veth", "peer", "name", b)
-	t.Cleanup(func() { exec.Command("ip", "link", "del", a).Run() })
-	ip("link", "set", a, "up")
-	ip("link", "set", b, "up")
-	return a, b
-}
-
-// sendFrame writes one Ethernet frame, as it is, out of iface.
-func sendFrame(t *testing.T, iface string, frame []byte) {
-	t.Helper()
-	ifi, err := net.InterfaceByName(iface)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(fd)
-	if err := syscall.Sendto(fd, frame, 0, &syscall.SockaddrLinklayer{Ifindex: ifi.Index, Halen: 6}); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // The kernel strips the outer 802.1Q tag of every frame it receives before
 // AF_PACKET sees it and reports the tag beside the frame; Live puts it back,
 // so a tunnel keyed by VLAN reads the same live as from a file.
 func TestLiveVLANTag(t *testing.T) {
-	a, b := vethPair(t)
+	a, b := veth.Pair(t)
 	l, err := capture.OpenLive(capture.LiveConfig{Interface: b, BlockSize: 1 << 16, NumBlocks: 4, Timeout: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +35,9 @@ func TestLiveVLANTag(t *testing.T) {
 	}
 	untagged := append(append(append(bytes.Clone(macs), 0x08, 0), ip4...), payload...)
 	frames = append(frames, untagged)
+	send := veth.NewSender(t, a)
 	for _, f := range frames {
-		sendFrame(t, a, f)
+		send.Send(t, f)
 	}
 
 	// The PCP and the TPID are not reported with the tag: 802.1Q and

@@ -1,0 +1,92 @@
+package sensor_test
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apitap/apitap/sensor"
+	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/sensor/internal/veth"
+)
+
+// summary is what a transaction says independently of when its packets were
+// read: live capture stamps frames with the time they arrive.
+func summary(x *http1.Transaction) string {
+	return fmt.Sprintf("%s %s %d req=%d resp=%d partial=%v",
+		x.Request.Method, x.Request.Target, x.Response.Status, x.Request.Body.Len, x.Response.Body.Len, x.Partial())
+}
+
+// A mirror whose outer IPv4 packets are fragmented (ERSPAN of full-size
+// frames) must lose nothing live with several workers: the fragments of one
+// datagram arrive as separate frames, yet the worker owning the inner flow
+// has to see the whole datagram. The capture replayed over a veth pair must
+// give the transactions reading the file gives.
+func TestLiveFragmentedMirror(t *testing.T) {
+	const file = "zeek/erspan.pcap"
+	a, b := veth.Pair(t)
+
+	var want []string
+	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { want = append(want, summary(x)) })
+	src, err := capture.OpenFile(filepath.Join(corpusDir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(src); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	p.Flush()
+	if len(want) == 0 {
+		t.Fatalf("%s: no transactions read from the file", file)
+	}
+
+	var (
+		mu  sync.Mutex
+		got []string
+	)
+	l, err := sensor.StartLive(sensor.LiveConfig{
+		Interfaces: []string{b},
+		Workers:    4,
+		Capture:    capture.LiveConfig{BlockSize: 1 << 20, NumBlocks: 8, Timeout: 20 * time.Millisecond},
+	}, func(x *http1.Transaction) {
+		mu.Lock()
+		got = append(got, summary(x))
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := veth.NewSender(t, a)
+	src, err = capture.OpenFile(filepath.Join(corpusDir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	frames := 0
+	for {
+		pk, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		send.Send(t, pk.Data)
+		frames++
+	}
+	time.Sleep(300 * time.Millisecond) // the readers' batches and the workers' queues drain
+	l.Stop()
+
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("%d frames replayed live: %d transactions, reading the file: %d\nlive:\n%q\nfile:\n%q",
+			frames, len(got), len(want), got, want)
+	}
+}
