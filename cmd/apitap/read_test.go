@@ -41,11 +41,15 @@ const (
 func demo(name string) string { return filepath.Join(demoDir, name) }
 
 // corpus returns the path of a capture of the shared corpus, skipping the
-// test when the corpus is not there.
+// test when the corpus is not there, or failing it when
+// APITAP_REQUIRE_CORPUS is set (as CI does).
 func corpus(t testing.TB, name string) string {
 	t.Helper()
 	p := filepath.Join(corpusDir, filepath.FromSlash(name))
 	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("APITAP_REQUIRE_CORPUS") != "" {
+			t.Fatalf("shared corpus not available, and APITAP_REQUIRE_CORPUS is set: %v", err)
+		}
 		t.Skipf("shared corpus not available: %v", err)
 	}
 	return p
