@@ -12,7 +12,7 @@ import (
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/http1"
-	"github.com/apitap/apitap/sensor/internal/veth"
+	"github.com/apitap/apitap/sensor/internal/testlink"
 )
 
 // summary is what a transaction says independently of when its packets were
@@ -29,7 +29,7 @@ func summary(x *http1.Transaction) string {
 // give the transactions reading the file gives.
 func TestLiveFragmentedMirror(t *testing.T) {
 	const file = "zeek/erspan.pcap"
-	a, b := veth.Pair(t)
+	a, b := testlink.Veth(t)
 
 	var want []string
 	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { want = append(want, summary(x)) })
@@ -62,7 +62,7 @@ func TestLiveFragmentedMirror(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := veth.NewSender(t, a)
+	send := testlink.NewSender(t, a)
 	src, err = capture.OpenFile(filepath.Join(corpusDir, file))
 	if err != nil {
 		t.Fatal(err)

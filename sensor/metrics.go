@@ -24,7 +24,7 @@ var liveDescs = map[string]*prometheus.Desc{
 	"iface_bytes":    desc("capture_interface_bytes_total", "Bytes of frames read, per interface.", "interface"),
 	"tunnel_frames":  desc("capture_tunnel_frames_total", "Frames read, per mirror tunnel (none for plain frames; at most 64 per socket, then other).", "tunnel"),
 	"tunnel_bytes":   desc("capture_tunnel_bytes_total", "Bytes of frames read, per mirror tunnel.", "tunnel"),
-	"kernel_packets": desc("capture_kernel_packets_total", "Packets the kernel passed to the sockets.", "interface"),
+	"kernel_packets": desc("capture_kernel_packets_total", "Packets the kernel handed to the sockets, those it dropped included.", "interface"),
 	"kernel_drops":   desc("capture_kernel_drops_total", "Packets the kernel dropped because a ring was full.", "interface"),
 	"kernel_freezes": desc("capture_kernel_freezes_total", "Times a ring froze.", "interface"),
 	"decode_errors":  desc("decode_errors_total", "Frames that could not be decoded, by reason.", "reason"),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -64,7 +65,30 @@ var ErrTimeout = errors.New("capture: timeout")
 type Live struct {
 	tp     *afpacket.TPacket
 	name   string
+	link   layers.LinkType
 	tagged []byte // the last frame whose VLAN tag was put back (see retag)
+}
+
+// linkType tells how an interface frames what AF_PACKET reads from it:
+// Ethernet (and loopback, which uses Ethernet headers), or bare IP for
+// interfaces without a link header (tun, WireGuard). Other kinds are
+// refused rather than decoded as Ethernet.
+func linkType(iface string) (layers.LinkType, error) {
+	b, err := os.ReadFile("/sys/class/net/" + iface + "/type")
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return 0, fmt.Errorf("no such interface")
+		}
+		return 0, err
+	}
+	switch t := strings.TrimSpace(string(b)); t {
+	case "1", "772": // ARPHRD_ETHER, ARPHRD_LOOPBACK
+		return layers.LinkTypeEthernet, nil
+	case "65534": // ARPHRD_NONE
+		return layers.LinkTypeRaw, nil
+	default:
+		return 0, fmt.Errorf("link type ARPHRD %s is not supported (Ethernet, loopback and IP-only interfaces are)", t)
+	}
 }
 
 var _ Source = (*Live)(nil)
@@ -83,6 +107,13 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 100 * time.Millisecond
 	}
+	link, err := linkType(cfg.Interface)
+	if err != nil {
+		return nil, liveError(cfg.Interface, err)
+	}
+	if cfg.Filter != "" && link != layers.LinkTypeEthernet {
+		return nil, liveError(cfg.Interface, fmt.Errorf("a capture filter needs an Ethernet interface, this one carries %v", link))
+	}
 	tp, err := afpacket.NewTPacket(
 		afpacket.OptInterface(cfg.Interface),
 		afpacket.OptFrameSize(cfg.FrameSize),
@@ -94,7 +125,7 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 	if err != nil {
 		return nil, liveError(cfg.Interface, err)
 	}
-	l := &Live{tp: tp, name: cfg.Interface}
+	l := &Live{tp: tp, name: cfg.Interface, link: link}
 	if cfg.Filter != "" {
 		raw, err := CompileFilter(cfg.Filter)
 		if err == nil {
@@ -138,7 +169,7 @@ func (l *Live) Next() (Packet, error) {
 	if ci.AncillaryData != nil {
 		data, ci = l.retag(data, ci)
 	}
-	return Packet{Data: data, Info: ci, LinkType: layers.LinkTypeEthernet}, nil
+	return Packet{Data: data, Info: ci, LinkType: l.link}, nil
 }
 
 // retag puts back the outer 802.1Q tag that the kernel strips from every

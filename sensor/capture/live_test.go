@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/apitap/apitap/sensor/capture"
-	"github.com/apitap/apitap/sensor/internal/veth"
+	"github.com/apitap/apitap/sensor/internal/testlink"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // The kernel strips the outer 802.1Q tag of every frame it receives before
 // AF_PACKET sees it and reports the tag beside the frame; Live puts it back,
 // so a tunnel keyed by VLAN reads the same live as from a file.
 func TestLiveVLANTag(t *testing.T) {
-	a, b := veth.Pair(t)
+	a, b := testlink.Veth(t)
 	l, err := capture.OpenLive(capture.LiveConfig{Interface: b, BlockSize: 1 << 16, NumBlocks: 4, Timeout: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func TestLiveVLANTag(t *testing.T) {
 	}
 	untagged := append(append(append(bytes.Clone(macs), 0x08, 0), ip4...), payload...)
 	frames = append(frames, untagged)
-	send := veth.NewSender(t, a)
+	send := testlink.NewSender(t, a)
 	for _, f := range frames {
 		send.Send(t, f)
 	}
@@ -84,5 +85,52 @@ func TestOpenLiveBadRing(t *testing.T) {
 	_, err := capture.OpenLive(capture.LiveConfig{Interface: "lo", FrameSize: 65536, BlockSize: 98304})
 	if err == nil || !strings.HasPrefix(err.Error(), "capture on lo: ") || !strings.Contains(err.Error(), "divisible by frame size 65536") {
 		t.Errorf("got %v, want an error naming lo and the frame size", err)
+	}
+}
+
+// An interface without a link header (tun, WireGuard) gives bare IP
+// packets, and Live says so, where decoding them as Ethernet would lose
+// everything. A capture filter, compiled for Ethernet, is refused there.
+func TestLiveTun(t *testing.T) {
+	name, tun := testlink.Tun(t)
+	if _, err := capture.OpenLive(capture.LiveConfig{Interface: name, Filter: "tcp"}); err == nil ||
+		!strings.Contains(err.Error(), "capture filter needs an Ethernet interface") {
+		t.Errorf("filter on %s: got %v, want it refused", name, err)
+	}
+	l, err := capture.OpenLive(capture.LiveConfig{Interface: name, BlockSize: 1 << 16, NumBlocks: 4, Timeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	packet := []byte{
+		0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, // IPv4
+		0x9c, 0x40, 0, 80, 0, 0, 3, 0xe8, 0, 0, 0, 1, 0x50, 0x10, 2, 0, 0, 0, 0, 0, // TCP ACK
+	}
+	if _, err := tun.Write(packet); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		pk, err := l.Next()
+		if errors.Is(err, capture.ErrTimeout) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pk.LinkType != layers.LinkTypeRaw || !bytes.Equal(pk.Data, packet) {
+			t.Fatalf("got link type %v, % x; want %v, % x", pk.LinkType, pk.Data, layers.LinkTypeRaw, packet)
+		}
+		return
+	}
+	t.Fatal("the packet written to the tun device was not captured")
+}
+
+// An interface that is not there, or frames its packets in a way the
+// decoder does not know, is refused by name.
+func TestOpenLiveUnknownInterface(t *testing.T) {
+	_, err := capture.OpenLive(capture.LiveConfig{Interface: "apitap-none0"})
+	if err == nil || err.Error() != "capture on apitap-none0: no such interface" {
+		t.Errorf("got %v", err)
 	}
 }
