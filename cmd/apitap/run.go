@@ -35,11 +35,12 @@ import (
 
 // runOptions are the flags of apitap run.
 type runOptions struct {
-	ifaces, state, listen, logFormat, maxMemory, config string
-	workers, vxlanPort                                  int
-	specs                                               specFiles
-	flushEvery                                          time.Duration
-	capture                                             capture.LiveConfig
+	ifaces, state, listen, logFormat, config string
+	workers, vxlanPort                       int
+	maxMemory                                byteSize
+	specs                                    specFiles
+	flushEvery                               time.Duration
+	capture                                  capture.LiveConfig
 }
 
 // parseRun parses run's command line, then the --config file it names:
@@ -56,7 +57,7 @@ func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, erro
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
 	fs.DurationVar(&o.flushEvery, "flush-interval", 10*time.Second, "write the inventory to the store this often")
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or console")
-	fs.StringVar(&o.maxMemory, "max-memory", "", "memory `BUDGET` (e.g. 2GiB): sizes the flow tables and reassembly pages, and sets the GC's soft limit")
+	fs.Var(&o.maxMemory, "max-memory", "memory `BUDGET` (e.g. 2GiB): sizes the flow tables and reassembly pages, and sets the GC's soft limit")
 	fs.IntVar(&o.capture.FrameSize, "snaplen", 65536, "bytes kept of each frame")
 	fs.StringVar(&o.capture.Filter, "filter", "", "capture filter `EXPR` in tcpdump syntax, applied in the kernel")
 	fs.IntVar(&o.capture.BlockSize, "ring-block-size", 1<<20, "bytes per ring block")
@@ -125,12 +126,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	var pcfg sensor.Config
 	var icfg inventory.Config
-	if o.maxMemory != "" {
-		budget, err := parseSize(o.maxMemory)
-		if err != nil {
-			log.Error("bad --max-memory", zap.Error(err))
-			return 2
-		}
+	if o.maxMemory > 0 {
+		budget := int64(o.maxMemory)
 		budgetPipelines(&pcfg, budget, o.workers)
 		icfg.MaxTotalEndpoints = max(1000, int(budget/10/(16<<10)))
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(budget)) // restored on return (tests run it in-process)
@@ -287,6 +284,19 @@ func (c inventoryCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(invOverDesc, prometheus.CounterValue, float64(s.Overflow))
 }
 
+// byteSize is a flag holding a size in bytes, given as parseSize reads it.
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(s string) error {
+	n, err := parseSize(s)
+	if err == nil {
+		*b = byteSize(n)
+	}
+	return err
+}
+
 // parseSize reads "512MiB", "2GiB", "1G" or a number of bytes.
 func parseSize(s string) (int64, error) {
 	units := []struct {
@@ -297,12 +307,12 @@ func parseSize(s string) (int64, error) {
 		if n, ok := strings.CutSuffix(s, u.suffix); ok {
 			v, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
 			if err != nil || v <= 0 || v > math.MaxInt64/u.mult {
-				return 0, fmt.Errorf("%q: want a size such as 512MiB or 2GiB", s)
+				return 0, errors.New("want a size such as 512MiB or 2GiB")
 			}
 			return v * u.mult, nil
 		}
 	}
-	return 0, fmt.Errorf("%q: want a size such as 512MiB or 2GiB", s)
+	return 0, errors.New("want a size such as 512MiB or 2GiB")
 }
 
 // budgetPipelines shares a memory budget: half for out-of-order
