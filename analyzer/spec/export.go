@@ -121,18 +121,20 @@ func Write(w io.Writer, l Learned) error {
 		Paths:   map[string]map[string]*oasOp{},
 	}
 	schemes := map[string]oasScheme{}
-	pathOf := map[string]string{} // template with "{}" for each parameter -> path key
+	type path struct {
+		key    string
+		params []string
+	}
+	pathOf := map[string]path{} // by shape
 	for _, e := range l.Endpoints {
-		tmpl, params, err := pathTemplate(e.Template)
+		tmpl, shape, params, err := pathTemplate(e.Template)
 		if err != nil {
 			return fmt.Errorf("write spec: %w", err)
 		}
-		shape := templateShape(tmpl)
 		if p, ok := pathOf[shape]; ok {
-			tmpl = p
-			_, params, _ = pathTemplate(p)
+			tmpl, params = p.key, p.params
 		} else {
-			pathOf[shape] = tmpl
+			pathOf[shape] = path{tmpl, params}
 		}
 		method := strings.ToLower(e.Method)
 		if !OpenAPIMethod(method) {
@@ -209,24 +211,27 @@ func Write(w io.Writer, l Learned) error {
 
 // pathTemplate checks a learned template and lists its parameter names.
 // A repeated or empty name is renamed so each is unique ("{id}/{id}" ->
-// "{id}/{id2}").
-func pathTemplate(t string) (string, []string, error) {
+// "{id}/{id2}"). The shape is the template with each parameter written
+// "{}": templates that differ only in parameter names share it.
+func pathTemplate(t string) (path, shape string, names []string, err error) {
 	if t == "" || t[0] != '/' {
-		return "", nil, fmt.Errorf("template %q does not start with '/'", t)
+		return "", "", nil, fmt.Errorf("template %q does not start with '/'", t)
 	}
-	var b strings.Builder
-	var names []string
+	var b, sh strings.Builder
 	for {
 		i := strings.IndexByte(t, '{')
 		if i < 0 {
 			b.WriteString(t)
+			sh.WriteString(t)
 			break
 		}
 		j := strings.IndexByte(t[i:], '}')
 		if j < 0 {
-			return "", nil, fmt.Errorf("template %q: unclosed '{'", t)
+			return "", "", nil, fmt.Errorf("template %q: unclosed '{'", t)
 		}
 		b.WriteString(t[:i])
+		sh.WriteString(t[:i])
+		sh.WriteString("{}")
 		name := t[i+1 : i+j]
 		if name == "" {
 			name = "param"
@@ -242,21 +247,7 @@ func pathTemplate(t string) (string, []string, error) {
 		b.WriteString("{" + name + "}")
 		t = t[i+j+1:]
 	}
-	return b.String(), names, nil
-}
-
-func templateShape(t string) string {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(t, '{')
-		if i < 0 {
-			b.WriteString(t)
-			return b.String()
-		}
-		j := strings.IndexByte(t[i:], '}')
-		b.WriteString(t[:i] + "{}")
-		t = t[i+j+1:]
-	}
+	return b.String(), sh.String(), names, nil
 }
 
 // OpenAPIMethod reports whether an OpenAPI 3.1 path item can hold the
