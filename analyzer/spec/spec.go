@@ -240,25 +240,12 @@ func fromV3(s *Spec, d *v3.Document) {
 				}
 			}
 			if op.Responses != nil {
-				add := func(code string, r *v3.Response) {
-					o.Statuses = append(o.Statuses, code)
-					if r == nil {
-						return
-					}
+				responses(&o, op.Responses.Codes, op.Responses.Default, func(r *v3.Response) []string {
 					if sp := jsonSchema(r.Content); sp != nil {
-						if f := fc.fields(sp); len(f) > 0 {
-							o.ResponseFields[code] = f
-						}
+						return fc.fields(sp)
 					}
-				}
-				if op.Responses.Codes != nil {
-					for code, r := range op.Responses.Codes.FromOldest() {
-						add(code, r)
-					}
-				}
-				if op.Responses.Default != nil {
-					add("default", op.Responses.Default)
-				}
+					return nil
+				})
 			}
 			reqs := op.Security
 			if reqs == nil {
@@ -422,22 +409,12 @@ func fromV2(s *Spec, d *v2.Swagger) {
 				}
 			}
 			if op.Responses != nil {
-				add := func(code string, r *v2.Response) {
-					o.Statuses = append(o.Statuses, code)
-					if r != nil && r.Schema != nil {
-						if f := fc.fields(r.Schema); len(f) > 0 {
-							o.ResponseFields[code] = f
-						}
+				responses(&o, op.Responses.Codes, op.Responses.Default, func(r *v2.Response) []string {
+					if r.Schema != nil {
+						return fc.fields(r.Schema)
 					}
-				}
-				if op.Responses.Codes != nil {
-					for code, r := range op.Responses.Codes.FromOldest() {
-						add(code, r)
-					}
-				}
-				if op.Responses.Default != nil {
-					add("default", op.Responses.Default)
-				}
+					return nil
+				})
 			}
 			reqs := op.Security
 			if reqs == nil {
@@ -466,6 +443,29 @@ func v2Params(ps []*v2.Parameter) []Param {
 }
 
 // --- shared helpers ---
+
+// responses records an operation's documented codes in document order,
+// "default" last, and the JSON field paths that bodyFields finds in each
+// response (Swagger 2.0 and OpenAPI 3 describe bodies differently).
+func responses[R any](o *Operation, codes *orderedmap.Map[string, *R], def *R, bodyFields func(*R) []string) {
+	add := func(code string, r *R) {
+		o.Statuses = append(o.Statuses, code)
+		if r == nil {
+			return
+		}
+		if f := bodyFields(r); len(f) > 0 {
+			o.ResponseFields[code] = f
+		}
+	}
+	if codes != nil {
+		for code, r := range codes.FromOldest() {
+			add(code, r)
+		}
+	}
+	if def != nil {
+		add("default", def)
+	}
+}
 
 func keptIn(in string) bool { return in == "query" || in == "path" || in == "header" }
 
