@@ -21,8 +21,10 @@ import (
 // The live tests build a SPAN port out of network namespaces: a client and
 // a server joined by a Linux bridge whose ageing time is 0, so it floods
 // every frame to every port as a hub or mirror port does, and a third
-// port whose far end `apitap run` captures in its own namespace. They need
-// root and iproute2; CI runs as root.
+// port whose far end `apitap run` captures in its own namespace. The
+// bridge has a namespace of its own too, so nothing is added to the host's
+// (and two test processes cannot collide there). They need root and
+// iproute2; CI runs as root.
 
 // ipcmd runs ip(8) and fails the test on error.
 func ipcmd(t testing.TB, args ...string) {
@@ -50,24 +52,21 @@ func newSpan(t *testing.T) *span {
 	}
 	s := &span{t: t, prefix: fmt.Sprintf("at%d", os.Getpid()%100000)}
 	p := s.prefix
+	hub := p + "hub" // the bridge's namespace
 	t.Cleanup(func() {
-		// Deleting a namespace frees its devices later, in the kernel's
-		// own time: delete the veth pairs first, at once, so the next
-		// test can reuse the names.
-		for _, ns := range []string{"cli", "srv", "mon"} {
-			exec.Command("ip", "link", "del", p+ns+"b").Run()
+		for _, ns := range []string{"cli", "srv", "mon", "hub"} {
 			exec.Command("ip", "netns", "del", p+ns).Run()
 		}
-		exec.Command("ip", "link", "del", p+"br").Run()
 	})
-	ipcmd(t, "link", "add", p+"br", "type", "bridge", "ageing_time", "0")
-	ipcmd(t, "link", "set", p+"br", "up")
+	ipcmd(t, "netns", "add", hub)
+	ipcmd(t, "-n", hub, "link", "add", p+"br", "type", "bridge", "ageing_time", "0")
+	ipcmd(t, "-n", hub, "link", "set", p+"br", "up")
 	for i, ns := range []string{"cli", "srv", "mon"} {
 		ipcmd(t, "netns", "add", p+ns)
-		ipcmd(t, "link", "add", p+ns+"0", "type", "veth", "peer", "name", p+ns+"b")
-		ipcmd(t, "link", "set", p+ns+"0", "netns", p+ns)
-		ipcmd(t, "link", "set", p+ns+"b", "master", p+"br")
-		ipcmd(t, "link", "set", p+ns+"b", "up")
+		ipcmd(t, "-n", hub, "link", "add", p+ns+"0", "type", "veth", "peer", "name", p+ns+"b")
+		ipcmd(t, "-n", hub, "link", "set", p+ns+"0", "netns", p+ns)
+		ipcmd(t, "-n", hub, "link", "set", p+ns+"b", "master", p+"br")
+		ipcmd(t, "-n", hub, "link", "set", p+ns+"b", "up")
 		ipcmd(t, "-n", p+ns, "link", "set", "lo", "up")
 		ipcmd(t, "-n", p+ns, "link", "set", p+ns+"0", "up")
 		if ns != "mon" {
@@ -222,17 +221,17 @@ func (l *lockedBuffer) String() string {
 // mirroring delivers them. It returns the monitor's interface.
 func (s *span) addVXLAN() string {
 	t, p := s.t, s.prefix
-	ipcmd(t, "link", "add", p+"ul", "type", "veth", "peer", "name", p+"mon1")
-	ipcmd(t, "link", "set", p+"mon1", "netns", p+"mon")
-	ipcmd(t, "addr", "add", "10.214.0.1/24", "dev", p+"ul")
-	ipcmd(t, "link", "set", p+"ul", "up")
+	hub := p + "hub"
+	ipcmd(t, "-n", hub, "link", "add", p+"ul", "type", "veth", "peer", "name", p+"mon1")
+	ipcmd(t, "-n", hub, "link", "set", p+"mon1", "netns", p+"mon")
+	ipcmd(t, "-n", hub, "addr", "add", "10.214.0.1/24", "dev", p+"ul")
+	ipcmd(t, "-n", hub, "link", "set", p+"ul", "up")
 	ipcmd(t, "-n", p+"mon", "addr", "add", "10.214.0.2/24", "dev", p+"mon1")
 	ipcmd(t, "-n", p+"mon", "link", "set", p+"mon1", "up")
-	ipcmd(t, "link", "add", p+"vx", "type", "vxlan", "id", "4242", "local", "10.214.0.1", "remote", "10.214.0.2",
+	ipcmd(t, "-n", hub, "link", "add", p+"vx", "type", "vxlan", "id", "4242", "local", "10.214.0.1", "remote", "10.214.0.2",
 		"dstport", "4789", "dev", p+"ul")
-	ipcmd(t, "link", "set", p+"vx", "master", p+"br")
-	ipcmd(t, "link", "set", p+"vx", "up")
-	t.Cleanup(func() { exec.Command("ip", "link", "del", p+"ul").Run() })
+	ipcmd(t, "-n", hub, "link", "set", p+"vx", "master", p+"br")
+	ipcmd(t, "-n", hub, "link", "set", p+"vx", "up")
 	return p + "mon1"
 }
 
