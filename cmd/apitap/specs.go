@@ -48,21 +48,13 @@ func (s specFiles) load() (*spec.Index, error) {
 	return spec.NewIndex(specs...), nil
 }
 
-// matcher lets the inventory take documented templates from an index.
-type matcher struct{ idx *spec.Index }
-
-func (m matcher) MatchTemplate(host, method, path string) (string, bool) {
-	r, ok := m.idx.Match(host, method, path)
-	return r.Template, ok
-}
-
 // matcherOf is the inventory's Matcher for idx: nil (no interface holding
 // a nil index) without specs.
 func matcherOf(idx *spec.Index) inventory.Matcher {
 	if idx == nil {
 		return nil
 	}
-	return matcher{idx}
+	return idx
 }
 
 // openInventory makes the inventory with cfg's limits and idx's templates,
