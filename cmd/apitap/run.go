@@ -31,6 +31,7 @@ import (
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/storage"
 )
 
 // runOptions are the flags of apitap run.
@@ -206,9 +207,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		if st == nil {
 			return
 		}
+		// Only the encoding holds the lock: the workers wait for it, and
+		// a batch's values are its own, so the disk write (an fsync) runs
+		// while they go on.
+		var b storage.Batch
 		mu.Lock()
-		err := saveInventory(inv, st)
+		err := inv.Save(&b)
 		mu.Unlock()
+		if err == nil {
+			err = st.Write(&b)
+		}
 		if err != nil {
 			log.Error("save inventory", zap.Error(err))
 		}
