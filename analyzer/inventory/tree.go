@@ -211,6 +211,12 @@ func (t *tree) promote(n *node, settle bool) {
 	if len(hits) > 0 {
 		median = hits[len(hits)/2]
 	}
+	if p := n.param; n.promoted && p.ev.Distinct > 0 {
+		// The words merged before are values around the candidates too:
+		// a literal left alone beside the parameter ("me") is compared
+		// with them, not with itself.
+		median = min(median, p.ev.Values/uint64(p.ev.Distinct))
+	}
 	if !n.promoted && !(median <= 4 || len(cands) >= 64) {
 		return
 	}
