@@ -63,8 +63,9 @@ type Endpoint struct {
 	// the spec's.
 	Documented bool
 
-	node  *node
-	dirty bool // changed since the last Save
+	node   *node
+	dirty  bool // changed since the last Save
+	stored bool // has a record: saved or loaded
 }
 
 // Sensitive is one kind of sensitive data seen at one place of an

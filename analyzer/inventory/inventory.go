@@ -85,9 +85,8 @@ type Inventory struct {
 	cfg      Config
 	services map[string]*Service
 	nextID   uint64
-	retired  map[uint64]uint64 // endpoint id -> the id it was merged into
-	gone     []uint64          // retired since the last Save
-	total    int               // endpoints over all services
+	gone     []uint64 // stored endpoints folded into others since the last Save
+	total    int      // endpoints over all services
 	stats    Stats
 }
 
@@ -100,7 +99,7 @@ type Stats struct {
 
 // New returns an empty Inventory.
 func New(cfg Config) *Inventory {
-	return &Inventory{cfg: cfg.withDefaults(), services: make(map[string]*Service), retired: make(map[uint64]uint64)}
+	return &Inventory{cfg: cfg.withDefaults(), services: make(map[string]*Service)}
 }
 
 // SetSpecs replaces the documented templates (after a reload). Endpoints
@@ -256,12 +255,14 @@ func (inv *Inventory) overflow(svc *Service, method string) *Endpoint {
 	return e
 }
 
-// fold merges endpoint e into d and records that e is gone: its id now
-// means d's, and its record is deleted at the next Save.
+// fold merges endpoint e into d. A stored e has its record deleted at the
+// next Save; one never stored leaves nothing behind, so a position that
+// keeps showing new values costs no memory once they are merged.
 func (inv *Inventory) fold(e, d *Endpoint) {
 	d.absorb(e)
-	inv.retired[e.ID] = d.ID
-	inv.gone = append(inv.gone, e.ID)
+	if e.stored {
+		inv.gone = append(inv.gone, e.ID)
+	}
 }
 
 // retire folds e, which counts towards the caps, into d.
@@ -272,9 +273,6 @@ func (inv *Inventory) retire(e, d *Endpoint) {
 		s.n--
 	}
 }
-
-// Retired reports which endpoint ids were merged into which.
-func (inv *Inventory) Retired() map[uint64]uint64 { return inv.retired }
 
 // observe updates the endpoint with one transaction.
 func (e *Endpoint) observe(t *http1.Transaction, query string) {

@@ -87,7 +87,7 @@ func (inv *Inventory) Save(w Writer) error {
 			return fmt.Errorf("endpoint %d: %w", e.ID, err)
 		}
 		w.Put(BucketEndpoints, key(e.ID), b)
-		e.dirty = false
+		e.dirty, e.stored = false, true
 	}
 	for _, id := range inv.gone {
 		w.Delete(BucketEndpoints, key(id))
@@ -105,6 +105,7 @@ func (inv *Inventory) Load(r Reader) error {
 			return fmt.Errorf("stored endpoint %x: %w", k, err)
 		}
 		e := newEndpoint(rec.ID, rec.Service, rec.Method)
+		e.stored = true
 		e.Template, e.Documented = rec.Template, rec.Documented
 		e.FirstSeen, e.LastSeen, e.Requests, e.Partial = rec.FirstSeen, rec.LastSeen, rec.Requests, rec.Partial
 		e.Analysed = rec.Analysed

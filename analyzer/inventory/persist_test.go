@@ -2,6 +2,7 @@ package inventory_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -132,5 +133,65 @@ func TestLoadFoldsOnce(t *testing.T) {
 			t.Fatalf("round %d: want one endpoint of 25 requests", round)
 		}
 		save(inv)
+	}
+}
+
+// TestMergedValuesLeaveNoTrail: each new word at a parameter position
+// starts as an endpoint of its own and is merged later. Merged endpoints
+// that were never stored leave nothing behind; those that were have their
+// records deleted at the next Save, so the store holds the survivors only.
+func TestMergedValuesLeaveNoTrail(t *testing.T) {
+	st, err := storage.Open(filepath.Join(t.TempDir(), "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	save := func(inv *inventory.Inventory) {
+		t.Helper()
+		var b storage.Batch
+		if err := inv.Save(&b); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv := inventory.New(inventory.Config{})
+	rng := rand.New(rand.NewPCG(5, 6))
+	name := func() string {
+		b := make([]byte, 6+rng.IntN(6))
+		for i := range b {
+			b[i] = byte('a' + rng.IntN(26))
+		}
+		return string(b)
+	}
+	n := 0
+	for range 3 {
+		for range 20_000 {
+			n++
+			observe(inv, n, "/users/"+name())
+			observe(inv, n, "/users/me")
+		}
+		save(inv)
+	}
+	eps := inv.Endpoints()
+	save(inv)
+	var stored int
+	if err := st.ForEach(inventory.BucketEndpoints, func(k, v []byte) error {
+		stored++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if stored != len(eps) {
+		t.Errorf("%d records stored for %d endpoints", stored, len(eps))
+	}
+	// Without persistence, merging keeps no record of the merged at all.
+	mem := inventory.New(inventory.Config{})
+	for i := range 20_000 {
+		observe(mem, i, "/users/"+name())
+	}
+	if got := inventory.PendingDeletes(mem); got != 0 {
+		t.Errorf("%d deletions kept by an inventory never saved", got)
 	}
 }
