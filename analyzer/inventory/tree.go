@@ -19,10 +19,10 @@ type node struct {
 	born uint64 // the parent's hits when this node was made
 
 	// Word positions: how many new words arrived since the last
-	// judgement, and how many were merged into the parameter.
+	// judgement, and whether some were merged into the parameter (how
+	// many: the parameter's Evidence.Distinct).
 	pending  int
 	promoted bool
-	merged   int
 	ev       *Evidence // on parameter nodes: why
 }
 
@@ -265,12 +265,11 @@ func (t *tree) promote(n *node, settle bool) {
 	}
 	for _, c := range merge {
 		delete(n.lits, c.seg)
-		n.merged++
+		p.ev.Distinct++
 		p.ev.Values += c.hits
 		p.example(c.seg)
 		t.merge(p, c)
 	}
-	p.ev.Distinct = n.merged
 	n.promoted = true
 }
 
