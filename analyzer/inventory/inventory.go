@@ -88,6 +88,10 @@ type Inventory struct {
 	gone     []uint64 // stored endpoints folded into others since the last Save
 	total    int      // endpoints over all services
 	stats    Stats
+	// client holds the address being counted: the sketch's hash takes a
+	// slice that escapes, which a local array would cost an allocation
+	// per transaction.
+	client [16]byte
 }
 
 // Stats counts what the inventory could not place.
@@ -162,6 +166,8 @@ func (inv *Inventory) Observe(t *http1.Transaction) {
 	path, query := SplitTarget(r.Target)
 	e := inv.endpoint(svc, r.Host, r.Method, path)
 	e.observe(t, query)
+	inv.client = t.Client.Addr().As16()
+	e.clients.Insert(inv.client[:])
 }
 
 func (inv *Inventory) service(name string) *Service {
@@ -274,7 +280,8 @@ func (inv *Inventory) retire(e, d *Endpoint) {
 	}
 }
 
-// observe updates the endpoint with one transaction.
+// observe updates the endpoint with one transaction; Observe counts its
+// client.
 func (e *Endpoint) observe(t *http1.Transaction, query string) {
 	ts := t.Time()
 	if e.FirstSeen.IsZero() || ts.Before(e.FirstSeen) {
@@ -318,8 +325,6 @@ func (e *Endpoint) observe(t *http1.Transaction, query string) {
 		q.Count++
 		q.Types |= inferType(value)
 	}
-	a := t.Client.Addr().As16()
-	e.clients.Insert(a[:])
 	e.observeContent(t, reqType, respType)
 	if t.Response.Seen() {
 		_ = e.latency.Add(float64(t.Latency()) / float64(time.Millisecond))
