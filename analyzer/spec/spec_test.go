@@ -11,13 +11,17 @@ import (
 	"time"
 )
 
-// corpus is the shared corpus of real specs, beside the repository.
+// corpus is the shared corpus of real specs, beside the repository. Tests
+// that need it skip without it, or fail when APITAP_REQUIRE_CORPUS is set.
 var corpus = filepath.Join("..", "..", "..", "shared", "corpus", "openapi")
 
 func corpusFile(tb testing.TB, name string) string {
 	tb.Helper()
 	p := filepath.Join(corpus, name)
 	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("APITAP_REQUIRE_CORPUS") != "" {
+			tb.Fatalf("corpus not available, and APITAP_REQUIRE_CORPUS is set: %v", err)
+		}
 		tb.Skipf("corpus not available: %v", err)
 	}
 	return p
