@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -109,21 +110,13 @@ func (inv *Inventory) Load(r Reader) error {
 		e.Template, e.Documented = rec.Template, rec.Documented
 		e.FirstSeen, e.LastSeen, e.Requests, e.Partial = rec.FirstSeen, rec.LastSeen, rec.Requests, rec.Partial
 		e.Analysed = rec.Analysed
-		for s, n := range rec.Statuses {
-			e.Statuses[s] = n
-		}
+		maps.Copy(e.Statuses, rec.Statuses)
 		addCapped(e.ReqTypes, rec.ReqTypes, maxContentTypes)
 		addCapped(e.RespTypes, rec.RespTypes, maxContentTypes)
-		for q, p := range rec.Query {
-			e.Query[q] = p
-		}
+		maps.Copy(e.Query, rec.Query)
 		e.QueryOverflow, e.Merged = rec.QueryOverflow, rec.Merged
-		for k, v := range rec.Auth {
-			e.Auth[k] = v
-		}
-		for k, v := range rec.AuthFlags {
-			e.AuthFlags[k] = v
-		}
+		maps.Copy(e.Auth, rec.Auth)
+		maps.Copy(e.AuthFlags, rec.AuthFlags)
 		addCapped(e.AuthNames, rec.AuthNames, maxContentTypes)
 		for _, s := range rec.Sensitive {
 			e.sensitive[s.key()] = &s
