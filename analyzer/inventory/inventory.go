@@ -240,11 +240,7 @@ func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoin
 			return inv.overflow(svc, method)
 		}
 		e = inv.newEndpoint(svc, method)
-		e.node = n
-		if n.eps == nil {
-			n.eps = make(map[string]*Endpoint)
-		}
-		n.eps[method] = e
+		n.attach(e)
 	}
 	return e
 }

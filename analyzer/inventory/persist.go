@@ -1,10 +1,12 @@
 package inventory
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -146,20 +148,44 @@ func (inv *Inventory) Load(r Reader) error {
 	return nil
 }
 
-// reconcile re-homes the learned endpoints that the specs now document
-// into their documented endpoints, so a store filled with and without
-// specs lists each endpoint once.
+// reconcile makes the endpoints agree with the specs now set: documented
+// endpoints that no spec documents any more join the route tree, and
+// learned endpoints that a spec documents move to their documented
+// endpoint. So a store filled with and without specs, or under other
+// specs, lists each endpoint once, and new traffic finds it.
 func (inv *Inventory) reconcile() {
-	if inv.cfg.Specs == nil {
-		return
-	}
+	specs := inv.cfg.Specs
 	for _, svc := range inv.services {
 		host, _, _ := strings.Cut(svc.Name, "@")
-		// Nodes in order, so which endpoint survives a fold does not
-		// depend on map iteration.
+		// In order, so which endpoint survives a fold does not depend on
+		// map iteration.
+		withdrawn := slices.SortedFunc(maps.Keys(svc.docs), func(a, b route) int {
+			return cmp.Or(cmp.Compare(a.template, b.template), cmp.Compare(a.method, b.method))
+		})
+		withdrawn = slices.DeleteFunc(withdrawn, func(k route) bool { // still documented
+			if specs == nil {
+				return false
+			}
+			tmpl, ok := specs.MatchTemplate(host, k.method, k.template)
+			return ok && tmpl == k.template
+		})
+		for _, k := range withdrawn {
+			e := svc.docs[k]
+			delete(svc.docs, k)
+			e.Documented, e.dirty = false, true
+			n := svc.tree.node(e.Template)
+			if d := n.eps[e.Method]; d != nil {
+				inv.retire(e, d)
+			} else {
+				n.attach(e)
+			}
+		}
+		if specs == nil {
+			continue
+		}
 		svc.tree.root.walk(func(n *node) {
 			for m, e := range n.eps {
-				tmpl, ok := inv.cfg.Specs.MatchTemplate(host, m, n.template())
+				tmpl, ok := specs.MatchTemplate(host, m, n.template())
 				if !ok {
 					continue
 				}
@@ -189,27 +215,37 @@ func (inv *Inventory) place(e *Endpoint) {
 		}
 		svc.over[e.Method] = e
 		return
-	case e.Documented && inv.cfg.Specs != nil:
+	case e.Documented:
+		// Documented under the specs of its time: reconcile judges it
+		// against the specs of now.
 		k := route{e.Method, e.Template}
 		if d := svc.docs[k]; d != nil {
 			inv.fold(e, d)
 			return
 		}
 		svc.docs[k] = e
-		svc.n++
-		inv.total++
-		return
+	default:
+		n := svc.tree.node(e.Template)
+		if d := n.eps[e.Method]; d != nil {
+			inv.fold(e, d)
+			return
+		}
+		n.attach(e)
 	}
-	// A learned endpoint, or a documented one without specs now: it joins
-	// the route tree, so new traffic finds it there.
-	n := svc.tree.root
-	for s := range strings.SplitSeq(strings.TrimPrefix(e.Template, "/"), "/") {
+	svc.n++
+	inv.total++
+}
+
+// node returns the node of a stored template, making the nodes it lacks.
+func (t *tree) node(template string) *node {
+	n := t.root
+	for s := range strings.SplitSeq(strings.TrimPrefix(template, "/"), "/") {
 		if s == "" {
 			continue
 		}
 		if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' {
 			if n.param == nil {
-				svc.tree.nodes++
+				t.nodes++
 			}
 			p := n.paramChild(s, "stored")
 			if s == wordParam {
@@ -220,20 +256,19 @@ func (inv *Inventory) place(e *Endpoint) {
 		}
 		c := n.lits[s]
 		if c == nil {
-			svc.tree.nodes++
+			t.nodes++
 			c = n.child(s)
 		}
 		n = c
 	}
-	if d := n.eps[e.Method]; d != nil {
-		inv.fold(e, d)
-		return
-	}
+	return n
+}
+
+// attach makes e the endpoint of its method at n.
+func (n *node) attach(e *Endpoint) {
 	if n.eps == nil {
 		n.eps = make(map[string]*Endpoint)
 	}
 	e.node = n
 	n.eps[e.Method] = e
-	svc.n++
-	inv.total++
 }

@@ -195,3 +195,62 @@ func TestMergedValuesLeaveNoTrail(t *testing.T) {
 		t.Errorf("%d deletions kept by an inventory never saved", got)
 	}
 }
+
+// noSpec documents nothing.
+type noSpec struct{}
+
+func (noSpec) MatchTemplate(host, method, path string) (string, bool) { return "", false }
+
+// TestSpecsWithdrawn: an endpoint documented under specs that no longer
+// document it (a reload without them, or a restart under other specs)
+// joins the route tree, so the traffic that follows lands on it rather
+// than on a second endpoint for the same route.
+func TestSpecsWithdrawn(t *testing.T) {
+	check := func(t *testing.T, inv *inventory.Inventory) {
+		t.Helper()
+		eps := inv.Endpoints()
+		if len(eps) != 1 || eps[0].Requests != 25 || eps[0].Documented {
+			for _, e := range eps {
+				t.Logf("%d %s %s: %d requests, documented %v", e.ID, e.Method, e.Template, e.Requests, e.Documented)
+			}
+			t.Errorf("want one learned endpoint of 25 requests")
+		}
+	}
+	t.Run("reload", func(t *testing.T) {
+		inv := inventory.New(inventory.Config{Specs: usersSpec{}})
+		for i := range 10 {
+			observe(inv, i, fmt.Sprintf("/users/%d", 100+i))
+		}
+		inv.SetSpecs(noSpec{})
+		for i := 10; i < 25; i++ {
+			observe(inv, i, fmt.Sprintf("/users/%d", 100+i))
+		}
+		check(t, inv)
+	})
+	t.Run("restart", func(t *testing.T) {
+		st, err := storage.Open(filepath.Join(t.TempDir(), "state"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		inv := inventory.New(inventory.Config{Specs: usersSpec{}})
+		for i := range 10 {
+			observe(inv, i, fmt.Sprintf("/users/%d", 100+i))
+		}
+		var b storage.Batch
+		if err := inv.Save(&b); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		inv = inventory.New(inventory.Config{Specs: noSpec{}})
+		if err := inv.Load(st); err != nil {
+			t.Fatal(err)
+		}
+		for i := 10; i < 25; i++ {
+			observe(inv, i, fmt.Sprintf("/users/%d", 100+i))
+		}
+		check(t, inv)
+	})
+}

@@ -373,11 +373,7 @@ func (t *tree) merge(dst, src *node) {
 		if d := dst.eps[m]; d != nil {
 			t.inv.retire(e, d)
 		} else {
-			if dst.eps == nil {
-				dst.eps = make(map[string]*Endpoint)
-			}
-			dst.eps[m] = e
-			e.node = dst
+			dst.attach(e)
 		}
 	}
 	for seg, c := range src.lits {
