@@ -175,7 +175,8 @@ func (inv *Inventory) service(name string) *Service {
 		return s
 	}
 	if len(inv.services) >= inv.cfg.MaxServices {
-		inv.stats.Overflow++
+		// Counted once per transaction by overflow, where the endpoint
+		// of the overflow service is found.
 		name = OverflowService
 		if s := inv.services[name]; s != nil {
 			return s

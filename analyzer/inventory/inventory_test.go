@@ -194,6 +194,20 @@ func TestTotalEndpointCap(t *testing.T) {
 	}
 }
 
+// TestServiceCap: past MaxServices, transactions count towards one
+// overflow service, each once in Stats.Overflow.
+func TestServiceCap(t *testing.T) {
+	inv := New(Config{MaxServices: 2})
+	for i := range 5 {
+		inv.Observe(txn(fmt.Sprintf("h%d", i), "GET", "/x", 200, i))
+	}
+	got := templates(inv)
+	want := []string{"GET h0/x", "GET h1/x", "GET {overflow}/{overflow}"}
+	if !slices.Equal(got, want) || inv.Stats().Overflow != 3 {
+		t.Errorf("endpoints %q, overflow %d; want %q and 3", got, inv.Stats().Overflow, want)
+	}
+}
+
 func TestMaskValue(t *testing.T) {
 	for v, want := range map[string]string{
 		"": "", "ab": "**", "abc": "***", "alice": "al***", "abcdefghijklmnop": "ab********",
