@@ -86,8 +86,11 @@ type Inventory struct {
 	services map[string]*Service
 	nextID   uint64
 	gone     []uint64 // stored endpoints folded into others since the last Save
-	total    int      // endpoints over all services
-	stats    Stats
+	// byKey finds a transaction's service without building its name,
+	// once the same Host header, server and tunnel were seen.
+	byKey map[serviceKey]*Service
+	total int // endpoints over all services
+	stats Stats
 	// client holds the address being counted: the sketch's hash takes a
 	// slice that escapes, which a local array would cost an allocation
 	// per transaction.
@@ -103,7 +106,7 @@ type Stats struct {
 
 // New returns an empty Inventory.
 func New(cfg Config) *Inventory {
-	return &Inventory{cfg: cfg.withDefaults(), services: make(map[string]*Service)}
+	return &Inventory{cfg: cfg.withDefaults(), services: make(map[string]*Service), byKey: make(map[serviceKey]*Service)}
 }
 
 // SetSpecs replaces the documented templates (after a reload). Endpoints
@@ -162,12 +165,40 @@ func (inv *Inventory) Observe(t *http1.Transaction) {
 		inv.stats.NoRequest++
 		return
 	}
-	svc := inv.service(ServiceName(r.Host, t.Server, t.Tunnel))
+	svc := inv.serviceOf(r.Host, t.Server, t.Tunnel)
 	path, query := SplitTarget(r.Target)
 	e := inv.endpoint(svc, r.Host, r.Method, path)
 	e.observe(t, query)
 	inv.client = t.Client.Addr().As16()
 	e.clients.Insert(inv.client[:])
+}
+
+// serviceKey is what ServiceName builds a name from.
+type serviceKey struct {
+	host   string         // the Host header as sent
+	server netip.AddrPort // without a Host header
+	tun    decap.Tunnel
+}
+
+// serviceOf finds the service of a transaction. Building the name costs
+// allocations (the tunnel's above all), so it is done once per key. A
+// service has few keys (spellings of its Host header); to stay bounded
+// under random ones, the keys are forgotten when they outnumber the
+// services twice.
+func (inv *Inventory) serviceOf(host string, server netip.AddrPort, tun decap.Tunnel) *Service {
+	k := serviceKey{host: host, tun: tun}
+	if host == "" {
+		k.server = server
+	}
+	if s := inv.byKey[k]; s != nil {
+		return s
+	}
+	if len(inv.byKey) >= 2*inv.cfg.MaxServices {
+		clear(inv.byKey)
+	}
+	s := inv.service(ServiceName(host, server, tun))
+	inv.byKey[k] = s
+	return s
 }
 
 func (inv *Inventory) service(name string) *Service {

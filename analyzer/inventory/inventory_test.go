@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apitap/apitap/sensor/decap"
 	"github.com/apitap/apitap/sensor/http1"
 )
 
@@ -214,6 +215,29 @@ func TestMaskValue(t *testing.T) {
 	} {
 		if got := maskValue(v); got != want {
 			t.Errorf("maskValue(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestObserveAllocs: once an endpoint is known and past body sampling, a
+// transaction costs no allocation, with or without a Host header and
+// through a mirror's tunnel.
+func TestObserveAllocs(t *testing.T) {
+	inv := New(Config{})
+	tunnelled := txn("api.example", "GET", "/users/7", 200, 1)
+	tunnelled.Tunnel = decap.Tunnel{Kind: decap.KindVXLAN, ID: 5001}
+	for name, tx := range map[string]*http1.Transaction{
+		"host":      txn("api.example", "GET", "/users/7", 200, 1),
+		"no host":   txn("", "GET", "/users/7", 200, 1),
+		"tunnelled": tunnelled,
+	} {
+		for range sampleAll + sampleEvery { // the last one is sampled
+			inv.Observe(tx)
+		}
+		// AllocsPerRun makes one call more than its runs: all of them fall
+		// before the next sample.
+		if n := testing.AllocsPerRun(sampleEvery-2, func() { inv.Observe(tx) }); n != 0 {
+			t.Errorf("%s: %v allocations per Observe", name, n)
 		}
 	}
 }
