@@ -1,28 +1,26 @@
 package schema
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/apitap/apitap/analyzer/internal/jsonstr"
+	"github.com/apitap/apitap/analyzer/internal/jsontok"
 )
 
 // Bounds of a Schema.
 const (
-	MaxDepth   = 10    // levels below the root recorded; deeper values are only checked
-	MaxPaths   = 256   // paths stored, the root included
-	MaxItems   = 16    // elements of each array recorded
-	maxKey     = 128   // bytes of a key kept in a path
-	maxNesting = 10000 // nesting accepted at all, as encoding/json
+	MaxDepth = 10  // levels below the root recorded; deeper values are only checked
+	MaxPaths = 256 // paths stored, the root included
+	MaxItems = 16  // elements of each array recorded
+	maxKey   = 128 // bytes of a key kept in a path
 )
 
 // Errors of Observe, wrapped with the offset where the body went wrong.
 var (
-	ErrSyntax  = errors.New("invalid JSON")
-	ErrNesting = errors.New("JSON nested too deep")
+	ErrSyntax  = jsontok.ErrSyntax
+	ErrNesting = jsontok.ErrNesting // beyond jsontok.MaxNesting, as encoding/json
 )
 
 // Types is a set of JSON types.
@@ -150,17 +148,20 @@ func (s *Schema) Observe(b []byte) error {
 	if s.index == nil {
 		s.index = make(map[string]int32)
 	}
-	w := walker{s: s, b: b, firstNew: len(s.nodes)}
+	w := walker{s: s, firstNew: len(s.nodes)}
+	w.r.Reset(b)
 	root := w.lookup(-1, false, nil)
-	i := w.value(skipWS(b, 0), 0, root)
-	if i >= 0 {
-		if i = skipWS(b, i); i < len(b) {
-			i = w.fail(i)
-		}
+	ok := w.value(w.r.Next(), root)
+	err, at := w.r.Err(), w.r.ErrOffset()
+	if ok && w.r.Next() != jsontok.End {
+		ok, err = false, nil // more than one value
 	}
-	if i < 0 {
+	if !ok {
 		w.rollback()
-		return fmt.Errorf("offset %d: %w", w.errAt, w.err)
+		if err == nil { // a value missing or one too many
+			err, at = ErrSyntax, w.r.Start()
+		}
+		return fmt.Errorf("offset %d: %w", at, err)
 	}
 	w.commit()
 	s.Observations++
@@ -171,118 +172,80 @@ func (s *Schema) Observe(b []byte) error {
 // never slices of them, so that it stays on the stack.
 type walker struct {
 	s        *Schema
-	b        []byte
+	r        jsontok.Reader
 	firstNew int // nodes from here on were created by this walk
 	overflow uint64
 	tooDeep  uint64
-	err      error
-	errAt    int
 	nTouched int
 	touched  [MaxPaths]int32
 	path     [MaxDepth * (2*maxKey + 3)]byte
 	keyBuf   [maxKey + utf8.UTFMax]byte
-	stack    [maxNesting/64 + 1]uint64 // container kinds below MaxDepth: 1 = object
 }
 
-func (w *walker) fail(i int) int {
-	if w.err == nil {
-		w.err, w.errAt = ErrSyntax, i
-	}
-	return -1
-}
-
-// value reads the value at b[i], recorded at node n (-1: not recorded), and
-// returns the index after it, or -1.
-func (w *walker) value(i, depth int, n int32) int {
-	b := w.b
-	if i >= len(b) {
-		return w.fail(i)
-	}
-	switch c := b[i]; c {
-	case '{', '[':
+// value records the value that starts with token k at node n (-1: not
+// recorded) and reads the rest of it. It reports whether the value is valid.
+func (w *walker) value(k jsontok.Kind, n int32) bool {
+	switch k {
+	case jsontok.BeginObject, jsontok.BeginArray:
 		t := Object
-		if c == '[' {
+		if k == jsontok.BeginArray {
 			t = Array
 		}
 		w.note(n, t, formatUnset)
-		if depth == MaxDepth {
-			if j := skipWS(b, i+1); j < len(b) && b[j] != '}' && b[j] != ']' && n >= 0 {
+		if w.r.Depth() > MaxDepth {
+			tokens := w.r.Skip()
+			if tokens > 0 && n >= 0 {
 				w.tooDeep++
 			}
-			return w.skip(i, depth)
+			return tokens >= 0
 		}
-		if c == '{' {
-			return w.object(i, depth, n)
+		if k == jsontok.BeginObject {
+			return w.object(n)
 		}
-		return w.array(i, depth, n)
-	case '"':
-		end, esc := w.str(i)
-		if end < 0 {
-			return -1
-		}
+		return w.array(n)
+	case jsontok.String:
 		f := formatNone
-		if !esc {
-			f = detectFormat(b[i+1 : end-1])
+		if w.r.Flags()&jsontok.Escaped == 0 {
+			f = detectFormat(w.r.Raw())
 		}
 		w.note(n, String, f)
-		return end
-	case 't':
-		return w.literal(i, "true", n, Boolean)
-	case 'f':
-		return w.literal(i, "false", n, Boolean)
-	case 'n':
-		return w.literal(i, "null", n, Null)
+	case jsontok.Number:
+		if w.r.Flags()&jsontok.Fraction == 0 {
+			w.note(n, Integer, formatUnset)
+		} else {
+			w.note(n, Number, formatUnset)
+		}
+	case jsontok.True, jsontok.False:
+		w.note(n, Boolean, formatUnset)
+	case jsontok.Null:
+		w.note(n, Null, formatUnset)
+	default: // Invalid, or End where a value should be
+		return false
 	}
-	end, isInt := w.number(i)
-	if end < 0 {
-		return -1
-	}
-	if isInt {
-		w.note(n, Integer, formatUnset)
-	} else {
-		w.note(n, Number, formatUnset)
-	}
-	return end
+	return true
 }
 
-func (w *walker) literal(i int, lit string, n int32, t Types) int {
-	if len(w.b)-i < len(lit) || string(w.b[i:i+len(lit)]) != lit {
-		return w.fail(i)
-	}
-	w.note(n, t, formatUnset)
-	return i + len(lit)
-}
-
-func (w *walker) object(i, depth int, n int32) int {
-	b := w.b
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return i + 1
-	}
+func (w *walker) object(n int32) bool {
 	next := 0 // in the children of n
 	for {
-		if i >= len(b) || b[i] != '"' {
-			return w.fail(i)
-		}
-		end, esc := w.str(i)
-		if end < 0 {
-			return -1
-		}
-		key := b[i+1 : end-1]
-		i = skipWS(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return w.fail(i)
+		switch w.r.Next() {
+		case jsontok.EndObject:
+			return true
+		case jsontok.Key:
+		default:
+			return false
 		}
 		child := int32(-1)
 		if n >= 0 {
 			// Bodies of an endpoint mostly list keys in the same order:
 			// try the child after the last one found first.
+			key, esc := w.r.Raw(), w.r.Flags()&jsontok.Escaped != 0
 			ch := w.s.nodes[n].children
 			if !esc && next < len(ch) && w.s.nodes[ch[next]].key == string(key) {
 				child = ch[next]
 			} else {
 				if esc {
-					key = w.keyBuf[:jsonstr.Unescape(w.keyBuf[:], key)]
+					key = w.keyBuf[:jsontok.Unescape(w.keyBuf[:], key)]
 				}
 				child = w.lookup(n, false, key)
 			}
@@ -290,29 +253,16 @@ func (w *walker) object(i, depth int, n int32) int {
 				next = int(w.s.nodes[child].pos) + 1
 			}
 		}
-		if i = w.value(skipWS(b, i+1), depth+1, child); i < 0 {
-			return -1
-		}
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return w.fail(i)
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			return i + 1
-		default:
-			return w.fail(i)
+		if !w.value(w.r.Next(), child) {
+			return false
 		}
 	}
 }
 
-func (w *walker) array(i, depth int, n int32) int {
-	b := w.b
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return i + 1
+func (w *walker) array(n int32) bool {
+	t := w.r.Next()
+	if t == jsontok.EndArray {
+		return true // no element node for an empty array
 	}
 	elem := int32(-1)
 	if n >= 0 {
@@ -325,206 +275,13 @@ func (w *walker) array(i, depth int, n int32) int {
 		if k >= MaxItems {
 			e = -1
 		}
-		if i = w.value(i, depth+1, e); i < 0 {
-			return -1
-		}
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return w.fail(i)
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case ']':
-			return i + 1
-		default:
-			return w.fail(i)
-		}
-	}
-}
-
-// skip checks the object or array at b[i] without recording it, iteratively
-// however deep it is (up to maxNesting levels in all).
-func (w *walker) skip(i, depth int) int {
-	b := w.b
-	d := 0 // levels open in this skip
-	push := func(obj bool) bool {
-		if depth+d >= maxNesting {
-			if w.err == nil {
-				w.err, w.errAt = ErrNesting, i
-			}
+		if !w.value(t, e) {
 			return false
 		}
-		if obj {
-			w.stack[d/64] |= 1 << (d % 64)
-		} else {
-			w.stack[d/64] &^= 1 << (d % 64)
-		}
-		d++
-		return true
-	}
-	top := func() bool { return w.stack[(d-1)/64]&(1<<((d-1)%64)) != 0 }
-	// key reads `"key" :` and leaves i at the value.
-	key := func() bool {
-		if i >= len(b) || b[i] != '"' {
-			w.fail(i)
-			return false
-		}
-		end, _ := w.str(i)
-		if end < 0 {
-			return false
-		}
-		i = skipWS(b, end)
-		if i >= len(b) || b[i] != ':' {
-			w.fail(i)
-			return false
-		}
-		i = skipWS(b, i+1)
-		return true
-	}
-	for {
-		// A value starts at b[i].
-		if i >= len(b) {
-			return w.fail(i)
-		}
-		switch c := b[i]; c {
-		case '{', '[':
-			if !push(c == '{') {
-				return -1
-			}
-			i = skipWS(b, i+1)
-			if i < len(b) && (b[i] == '}' && c == '{' || b[i] == ']' && c == '[') {
-				d--
-				i++
-				break
-			}
-			if c == '{' && !key() {
-				return -1
-			}
-			continue
-		case '"':
-			if i, _ = w.str(i); i < 0 {
-				return -1
-			}
-		case 't', 'f', 'n':
-			lit := "null"
-			switch c {
-			case 't':
-				lit = "true"
-			case 'f':
-				lit = "false"
-			}
-			if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
-				return w.fail(i)
-			}
-			i += len(lit)
-		default:
-			if i, _ = w.number(i); i < 0 {
-				return -1
-			}
-		}
-		// After a value: close containers, or go on to the next value.
-		for {
-			if d == 0 {
-				return i
-			}
-			i = skipWS(b, i)
-			if i >= len(b) {
-				return w.fail(i)
-			}
-			obj := top()
-			if b[i] == '}' && obj || b[i] == ']' && !obj {
-				d--
-				i++
-				continue
-			}
-			if b[i] != ',' {
-				return w.fail(i)
-			}
-			i = skipWS(b, i+1)
-			if obj && !key() {
-				return -1
-			}
-			break
+		if t = w.r.Next(); t == jsontok.EndArray {
+			return true
 		}
 	}
-}
-
-// str checks the string at b[i] == '"' and returns the index after it and
-// whether it holds escapes.
-func (w *walker) str(i int) (int, bool) {
-	b := w.b
-	esc := false
-	for i++; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c == '"':
-			return i + 1, esc
-		case c == '\\':
-			esc = true
-			if i+1 >= len(b) {
-				return w.fail(i), false
-			}
-			i++
-			switch b[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if len(b)-i <= 4 || !isHex(b[i+1]) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) {
-					return w.fail(i), false
-				}
-				i += 4
-			default:
-				return w.fail(i), false
-			}
-		case c < 0x20:
-			return w.fail(i), false
-		}
-	}
-	return w.fail(i), false
-}
-
-// number checks the number at b[i] and returns the index after it and
-// whether it is an integer (no fraction, no exponent).
-func (w *walker) number(i int) (int, bool) {
-	b := w.b
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
-	default:
-		return w.fail(i), false
-	}
-	isInt := true
-	if i < len(b) && b[i] == '.' {
-		isInt = false
-		i++
-		if i >= len(b) || !isDigit(b[i]) {
-			return w.fail(i), false
-		}
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		isInt = false
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if i >= len(b) || !isDigit(b[i]) {
-			return w.fail(i), false
-		}
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
-	}
-	return i, isInt
 }
 
 // note adds a value of type t (and format f) to what this walk records at
@@ -726,13 +483,6 @@ func (s *Schema) lookupPath(path string, parent int32, elem bool, key string) in
 		return -1
 	}
 	return s.add(node{path: path, key: key, parent: parent, elem: elem})
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -26,14 +26,17 @@
 //
 // # Caveats
 //
-// Findings never alias the input: Path and Masked are fresh strings, so
-// the body sample may be reused once a call returns. A malformed or
-// truncated JSON sample is walked as far as it is valid and the rest is
-// scanned as text, so findings after the break have the path "". A JSON
-// string with escapes longer than the 8 KiB unescape buffer is scanned as
-// it is, escapes included; a form or query value is decoded and scanned up
-// to 8 KiB. Binary samples (image, audio, video and font types, or control
-// bytes in the first 512 bytes) are not scanned, nor should samples still
-// content-encoded (http1.Body.Encoding set) be passed. Masked values deliberately lose information: two findings with
-// the same Masked string need not be the same value.
+// Findings never alias the input: Path and Masked are fresh strings, so the
+// body sample may be reused once a call returns. A malformed or truncated
+// JSON sample is walked as far as it is valid (as encoding/json judges it: a
+// bad escape or a raw control byte in a string breaks it too) and the rest,
+// from the token that broke, is scanned as text, so findings after the break
+// have the path "" and password fields there go unnoticed. A JSON string
+// with escapes longer than the 8 KiB unescape buffer is scanned as it is,
+// escapes included; a form or query value is decoded and scanned up to 8
+// KiB. Binary samples (image, audio, video and font types, or control bytes
+// in the first 512 bytes) are not scanned, nor should samples still
+// content-encoded (http1.Body.Encoding set) be passed. Masked values
+// deliberately lose information: two findings with the same Masked string
+// need not be the same value.
 package sensitive

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/apitap/apitap/analyzer/auth"
+	"github.com/apitap/apitap/analyzer/internal/jsontok"
 	"github.com/apitap/apitap/sensor/http1"
 )
 
@@ -139,7 +140,7 @@ type scanner struct {
 	out     []Finding
 	base    int // findings before out[base] are the caller's
 	plen    int // length of the current path in path
-	fail    int // where the JSON walk stopped on a syntax error
+	r       jsontok.Reader
 	path    [maxPath]byte
 	esc     [maxUnescape]byte // unescaped string or decoded form value
 	keyBuf  [maxKey]byte
@@ -373,8 +374,8 @@ func looksBinary(b []byte) bool {
 
 // sniffJSON reports whether b starts like a JSON object or array.
 func sniffJSON(b []byte) bool {
-	i := skipWS(b, 0)
-	return i < len(b) && (b[i] == '{' || b[i] == '[')
+	b = bytes.TrimLeft(b, " \t\n\r")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
 func lowerByte(c byte) byte {

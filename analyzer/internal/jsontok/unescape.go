@@ -1,7 +1,4 @@
-// Package jsonstr decodes the content of JSON strings for the analysers
-// that walk JSON bodies by hand (schema, sensitive): one copy of the escape
-// rules, safe on invalid input.
-package jsonstr
+package jsontok
 
 import (
 	"unicode/utf16"

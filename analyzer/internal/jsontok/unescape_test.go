@@ -1,4 +1,4 @@
-package jsonstr
+package jsontok
 
 import (
 	"encoding/json"
