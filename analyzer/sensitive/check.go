@@ -152,7 +152,7 @@ func mask(c Class, v []byte) string {
 	case JWT:
 		return maskJWT
 	case Card:
-		return maskCard(v)
+		return maskDigits(v, 4, 4)
 	case IBAN:
 		return keepEnds(v, 2, 4)
 	case Email:
@@ -162,7 +162,7 @@ func mask(c Class, v []byte) string {
 		b = append(b, "***"...)
 		return string(append(b, v[at:]...))
 	case Phone:
-		return maskPhone(v)
+		return maskDigits(v, 0, 2)
 	case AWSAccessKey:
 		if v[1] == 'S' {
 			return "ASIA****************"
@@ -183,36 +183,10 @@ func mask(c Class, v []byte) string {
 	return "***"
 }
 
-// maskCard keeps the first and last four digits and the separators:
-// "4111 **** **** 1111".
-func maskCard(v []byte) string {
-	var buf [32]byte
-	b := buf[:0]
-	n := 0
-	total := 0
-	for _, c := range v {
-		if c >= '0' && c <= '9' {
-			total++
-		}
-	}
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			b = append(b, c)
-			continue
-		}
-		if n < 4 || n >= total-4 {
-			b = append(b, c)
-		} else {
-			b = append(b, '*')
-		}
-		n++
-	}
-	return string(b)
-}
-
-// maskPhone keeps the last two digits, a leading '+' and the separators:
-// "+* (***) ***-**71".
-func maskPhone(v []byte) string {
+// maskDigits stars the digits of v but the first head and the last tail,
+// and keeps every other byte: a card as "4111 **** **** 1111" (4, 4), a
+// phone number as "+* (***) ***-**71" (0, 2).
+func maskDigits(v []byte, head, tail int) string {
 	var buf [40]byte
 	b := buf[:0]
 	total := 0
@@ -226,16 +200,13 @@ func maskPhone(v []byte) string {
 		if len(b) == len(buf) {
 			break
 		}
-		if c < '0' || c > '9' {
-			b = append(b, c)
-			continue
+		if c >= '0' && c <= '9' {
+			if n >= head && n < total-tail {
+				c = '*'
+			}
+			n++
 		}
-		if n >= total-2 {
-			b = append(b, c)
-		} else {
-			b = append(b, '*')
-		}
-		n++
+		b = append(b, c)
 	}
 	return string(b)
 }

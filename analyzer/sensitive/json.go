@@ -60,8 +60,7 @@ func (s *scanner) object() bool {
 		}
 		key := r.Raw()
 		if r.Flags()&jsontok.Escaped != 0 {
-			s.keyLen = jsontok.Unescape(s.keyBuf[:], key)
-			key = s.keyBuf[:s.keyLen]
+			key = s.keyBuf[:jsontok.Unescape(s.keyBuf[:], key)]
 		}
 		s.plen = parent
 		s.pushName(key, false)

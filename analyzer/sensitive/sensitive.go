@@ -127,7 +127,7 @@ func ScanHeaders(h http1.Header, out []Finding) []Finding {
 		} else {
 			s.text(value)
 		}
-		if s.full() {
+		if s.stopped {
 			break
 		}
 	}
@@ -144,11 +144,8 @@ type scanner struct {
 	path    [maxPath]byte
 	esc     [maxUnescape]byte // unescaped string or decoded form value
 	keyBuf  [maxKey]byte
-	keyLen  int
 	stopped bool // MaxFindings reached
 }
-
-func (s *scanner) full() bool { return s.stopped }
 
 // add records a finding of class c for value v at the current path, unless
 // the same class was already found there in this call.
@@ -210,7 +207,7 @@ func (s *scanner) pushElem() {
 
 // scanPairs scans "name=value&..." pairs, percent-decoding names and values.
 func scanPairs[T ~string | ~[]byte](s *scanner, q T) {
-	for len(q) > 0 && !s.full() {
+	for len(q) > 0 && !s.stopped {
 		var pair T
 		i := 0
 		for i < len(q) && q[i] != '&' {
@@ -230,10 +227,10 @@ func scanPairs[T ~string | ~[]byte](s *scanner, q T) {
 		if eq < len(pair) {
 			value = pair[eq+1:]
 		}
-		s.keyLen = unescapeURL(s.keyBuf[:], name)
+		key := s.keyBuf[:unescapeURL(s.keyBuf[:], name)]
 		s.plen = 0
-		s.pushName(s.keyBuf[:s.keyLen], false)
-		if isPasswordName(s.keyBuf[:s.keyLen]) {
+		s.pushName(key, false)
+		if isPasswordName(key) {
 			s.add(Password, nil)
 			continue
 		}
