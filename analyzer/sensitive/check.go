@@ -163,20 +163,10 @@ func mask(c Class, v []byte) string {
 		return string(append(b, v[at:]...))
 	case Phone:
 		return maskDigits(v, 0, 2)
-	case AWSAccessKey:
-		if v[1] == 'S' {
-			return "ASIA****************"
+	case AWSAccessKey, GCPAPIKey, GitHubToken, SlackToken:
+		if k := matchToken(v); k != nil {
+			return k.masked
 		}
-		return "AKIA****************"
-	case GCPAPIKey:
-		return "AIza***"
-	case GitHubToken:
-		if v[2] == 't' {
-			return "github_pat_***"
-		}
-		return string(v[:4]) + "***"
-	case SlackToken:
-		return string(v[:5]) + "***"
 	case PrivateKey:
 		return "-----BEGIN " + string(v) + "-----***"
 	}

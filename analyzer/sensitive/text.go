@@ -2,6 +2,7 @@ package sensitive
 
 import (
 	"bytes"
+	"math"
 
 	"github.com/apitap/apitap/sensor/http1"
 )
@@ -93,7 +94,7 @@ func (s *scanner) detect(t []byte, i int) int {
 	case c == '-':
 		return s.privateKey(t, i)
 	}
-	if c != 'e' && c != 'A' && c != 'g' && c != 'x' {
+	if !tokenStart[c] {
 		if is(c, cUpper) {
 			return s.iban(t, i)
 		}
@@ -104,36 +105,71 @@ func (s *scanner) detect(t []byte, i int) int {
 	for j < len(t) && is(t[j], cB64) {
 		j++
 	}
-	w := t[i:j]
-	switch c {
-	case 'e':
+	if c == 'e' {
 		return s.jwt(t, i, j)
-	case 'A':
-		if len(w) == 20 && (bytes.HasPrefix(w, []byte("AKIA")) || bytes.HasPrefix(w, []byte("ASIA"))) && allUpperDigit(w[4:]) {
-			s.add(AWSAccessKey, w)
-			return j
-		}
-		if len(w) == 39 && bytes.HasPrefix(w, []byte("AIza")) {
-			s.add(GCPAPIKey, w)
-			return j
-		}
-	case 'g':
-		if len(w) == 40 && len(w) > 4 && w[0] == 'g' && w[1] == 'h' && bytes.IndexByte([]byte("posur"), w[2]) >= 0 && w[3] == '_' && allAlnum(w[4:]) ||
-			len(w) >= 80 && bytes.HasPrefix(w, []byte("github_pat_")) {
-			s.add(GitHubToken, w)
-			return j
-		}
-	case 'x':
-		if len(w) >= 20 && (len(w) > 5 && bytes.HasPrefix(w, []byte("xox")) && bytes.IndexByte([]byte("abeoprs"), w[3]) >= 0 && w[4] == '-' ||
-			bytes.HasPrefix(w, []byte("xapp-"))) {
-			s.add(SlackToken, w)
-			return j
-		}
+	}
+	if k := matchToken(t[i:j]); k != nil {
+		s.add(k.class, t[i:j])
+		return j
 	}
 	if is(c, cUpper) {
 		return s.iban(t, i)
 	}
 	return i
+}
+
+// A token is a credential known by its format: a run of base64url
+// characters that starts with prefix, is min to max bytes long and holds
+// only characters of the classes rest after the prefix. Its findings show
+// masked.
+type token struct {
+	prefix   string
+	min, max int
+	rest     uint8
+	class    Class
+	masked   string
+}
+
+const noMax = math.MaxInt
+
+var tokens = [...]token{
+	{"AKIA", 20, 20, cUpper | cDigit, AWSAccessKey, "AKIA****************"},
+	{"ASIA", 20, 20, cUpper | cDigit, AWSAccessKey, "ASIA****************"},
+	{"AIza", 39, 39, cB64, GCPAPIKey, "AIza***"},
+	{"ghp_", 40, 40, cUpper | cLower | cDigit, GitHubToken, "ghp_***"},
+	{"gho_", 40, 40, cUpper | cLower | cDigit, GitHubToken, "gho_***"},
+	{"ghs_", 40, 40, cUpper | cLower | cDigit, GitHubToken, "ghs_***"},
+	{"ghu_", 40, 40, cUpper | cLower | cDigit, GitHubToken, "ghu_***"},
+	{"ghr_", 40, 40, cUpper | cLower | cDigit, GitHubToken, "ghr_***"},
+	{"github_pat_", 80, noMax, cB64, GitHubToken, "github_pat_***"},
+	{"xoxa-", 20, noMax, cB64, SlackToken, "xoxa-***"},
+	{"xoxb-", 20, noMax, cB64, SlackToken, "xoxb-***"},
+	{"xoxe-", 20, noMax, cB64, SlackToken, "xoxe-***"},
+	{"xoxo-", 20, noMax, cB64, SlackToken, "xoxo-***"},
+	{"xoxp-", 20, noMax, cB64, SlackToken, "xoxp-***"},
+	{"xoxr-", 20, noMax, cB64, SlackToken, "xoxr-***"},
+	{"xoxs-", 20, noMax, cB64, SlackToken, "xoxs-***"},
+	{"xapp-", 20, noMax, cB64, SlackToken, "xapp-***"},
+}
+
+// tokenStart marks the bytes a token or a JWT starts with.
+var tokenStart = func() (t [256]bool) {
+	t['e'] = true
+	for _, k := range tokens {
+		t[k.prefix[0]] = true
+	}
+	return t
+}()
+
+// matchToken returns the token a run of base64url characters w is, or nil.
+func matchToken(w []byte) *token {
+	for k := range tokens {
+		r := &tokens[k]
+		if len(w) >= r.min && len(w) <= r.max && bytes.HasPrefix(w, []byte(r.prefix)) && all(w[len(r.prefix):], r.rest) {
+			return r
+		}
+	}
+	return nil
 }
 
 // jwt matches eyJ<header>.eyJ<payload>.<signature> from t[i]; j ends the
@@ -450,18 +486,10 @@ func emailDomain(d []byte) bool {
 
 var fileExtensions = []string{"png", "jpg", "jpeg", "gif", "svg", "webp", "js", "css", "ico", "avif"}
 
-func allUpperDigit(b []byte) bool {
+// all reports whether every byte of b is of one of the classes k.
+func all(b []byte, k uint8) bool {
 	for _, c := range b {
-		if !is(c, cUpper|cDigit) {
-			return false
-		}
-	}
-	return true
-}
-
-func allAlnum(b []byte) bool {
-	for _, c := range b {
-		if !is(c, cUpper|cLower|cDigit) {
+		if !is(c, k) {
 			return false
 		}
 	}
