@@ -3,11 +3,13 @@ package auth
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/apitap/apitap/analyzer/internal/jsontok"
 )
 
 // JWT is what a bearer JSON Web Token says about itself, decoded without
@@ -206,13 +208,11 @@ func jsonString(v []byte) (string, bool) {
 		if s, ok := internJOSE(raw); ok {
 			return s, true
 		}
-		return cleanString(raw, maxName), true
+	} else {
+		var buf [maxName + utf8.UTFMax]byte
+		raw = buf[:jsontok.Unescape(buf[:], raw)]
 	}
-	var s string
-	if json.Unmarshal(bytes.Clone(v), &s) != nil { // rare: a copy keeps v from escaping
-		return "", false
-	}
-	return cleanString([]byte(s), maxName), true
+	return cleanString(raw, maxName), true
 }
 
 // The NumericDate range kept: years 1 to 9999, so that times format.
