@@ -233,7 +233,10 @@ func (inv *Inventory) newEndpoint(svc *Service, method string) *Endpoint {
 
 // endpoint finds the endpoint of a request, making it when new.
 func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoint {
-	if inv.cfg.Specs != nil && svc.Name != OverflowService {
+	if svc.Name == OverflowService {
+		return inv.overflow(svc, method)
+	}
+	if inv.cfg.Specs != nil {
 		if tmpl, ok := inv.cfg.Specs.MatchTemplate(host, method, path); ok {
 			key := route{method, tmpl}
 			e := svc.docs[key]
@@ -252,15 +255,16 @@ func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoin
 		// "*" (OPTIONS), an authority (CONNECT): one literal segment.
 		path = "/" + path
 	}
+	// Segments past MaxDepth are not routed: one more tells route so.
 	var buf [32]string
 	segs := buf[:0]
 	for s := range strings.SplitSeq(path[1:], "/") {
 		if s != "" {
+			if len(segs) > inv.cfg.MaxDepth {
+				break
+			}
 			segs = append(segs, s)
 		}
-	}
-	if svc.Name == OverflowService {
-		return inv.overflow(svc, method)
 	}
 	n := svc.tree.route(segs)
 	if n == nil {

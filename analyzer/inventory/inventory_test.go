@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,6 +207,25 @@ func TestServiceCap(t *testing.T) {
 	want := []string{"GET h0/x", "GET h1/x", "GET {overflow}/{overflow}"}
 	if !slices.Equal(got, want) || inv.Stats().Overflow != 3 {
 		t.Errorf("endpoints %q, overflow %d; want %q and 3", got, inv.Stats().Overflow, want)
+	}
+}
+
+// TestMaxDepth: a path deeper than MaxDepth counts towards the overflow
+// endpoint, at no cost growing with its depth.
+func TestMaxDepth(t *testing.T) {
+	inv := New(Config{MaxDepth: 4})
+	inv.Observe(txn("api", "GET", "/a/b/c/d", 200, 1))
+	deep := txn("api", "GET", strings.Repeat("/a", 5000), 200, 2)
+	for range sampleAll + sampleEvery { // as in TestObserveAllocs
+		inv.Observe(deep)
+	}
+	if n := testing.AllocsPerRun(sampleEvery-2, func() { inv.Observe(deep) }); n != 0 {
+		t.Errorf("%v allocations per deep path", n)
+	}
+	got := templates(inv)
+	const over = sampleAll + 2*sampleEvery - 1
+	if want := []string{"GET api/a/b/c/d", "GET api/{overflow}"}; !slices.Equal(got, want) || inv.Stats().Overflow != over {
+		t.Errorf("endpoints %q, overflow %d; want %q and %d", got, inv.Stats().Overflow, want, over)
 	}
 }
 
