@@ -176,11 +176,14 @@ func (r *Reader) value(i int) Kind {
 	case '[':
 		return r.push(i, false)
 	case '"':
-		end := r.str(b, i)
-		if end < 0 {
+		j := plainEnd(b, i+1)
+		if j < len(b) && b[j] == '"' {
+			r.flags = 0
+			j++
+		} else if j = r.strRest(b, j); j < 0 {
 			return Invalid
 		}
-		r.i, r.raw, r.end, r.state = end, i+1, end-1, r.after
+		r.i, r.raw, r.end, r.state = j, i+1, j-1, r.after
 		return String
 	case 't':
 		return r.literal(i, "true", True)
@@ -199,12 +202,15 @@ func (r *Reader) key(i int) Kind {
 	if i >= len(b) || b[i] != '"' {
 		return r.fail(i)
 	}
-	end := r.str(b, i)
-	if end < 0 {
+	j := plainEnd(b, i+1)
+	if j < len(b) && b[j] == '"' {
+		r.flags = 0
+		j++
+	} else if j = r.strRest(b, j); j < 0 {
 		return Invalid
 	}
-	r.raw, r.end = i+1, end-1
-	i = skipWS(b, end)
+	r.raw, r.end = i+1, j-1
+	i = skipWS(b, j)
 	if i >= len(b) || b[i] != ':' {
 		r.start = i
 		return r.fail(i)
@@ -263,21 +269,19 @@ var strByte = func() (t [256]bool) {
 	return t
 }()
 
-// str reads the string starting at b[i] == '"', sets Flags and returns the
-// index after it, or -1.
-func (r *Reader) str(b []byte, i int) int {
-	j := i + 1
+// plainEnd returns the index of the first byte from b[j] on that strByte
+// marks, or len(b). Most strings hold none but their closing quote: key
+// and value read them with this loop, inlined, and leave the rest to
+// strRest.
+func plainEnd(b []byte, j int) int {
 	for j < len(b) && !strByte[b[j]] {
 		j++
 	}
-	if j < len(b) && b[j] == '"' {
-		r.flags = 0
-		return j + 1
-	}
-	return r.strRest(b, j)
+	return j
 }
 
-// strRest goes on reading a string from b[j], checking its escapes.
+// strRest goes on reading a string from b[j], checking its escapes, sets
+// Flags and returns the index after the string, or -1.
 func (r *Reader) strRest(b []byte, j int) int {
 	var f Flags
 	for ; j < len(b); j++ {
