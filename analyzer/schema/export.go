@@ -89,14 +89,8 @@ type wirePath struct {
 func (s *Schema) MarshalJSON() ([]byte, error) {
 	w := wire{Observations: s.Observations, Overflow: s.Overflow, TooDeep: s.TooDeep, Paths: make([]wirePath, len(s.nodes))}
 	for i, n := range s.nodes {
-		var types []string
-		for k, name := range typeNames {
-			if n.types&(1<<k) != 0 {
-				types = append(types, name)
-			}
-		}
 		w.Paths[i] = wirePath{
-			Path: n.path, Parent: n.parent, Key: n.key, Elem: n.elem, Types: types,
+			Path: n.path, Parent: n.parent, Key: n.key, Elem: n.elem, Types: n.types.all(),
 			Format: formatNames[n.format], Count: n.count, Objects: n.objects,
 		}
 	}

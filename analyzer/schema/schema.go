@@ -45,6 +45,14 @@ func (t Types) Names() []string {
 	if t&Number != 0 {
 		t &^= Integer
 	}
+	return t.all()
+}
+
+// String joins the names of all types in t with commas: "integer,null".
+func (t Types) String() string { return strings.Join(t.all(), ",") }
+
+// all lists the names of all types in t, nil for none.
+func (t Types) all() []string {
 	var names []string
 	for i, n := range typeNames {
 		if t&(1<<i) != 0 {
@@ -52,20 +60,6 @@ func (t Types) Names() []string {
 		}
 	}
 	return names
-}
-
-// String joins the names of all types in t with commas: "integer,null".
-func (t Types) String() string {
-	var b strings.Builder
-	for i, n := range typeNames {
-		if t&(1<<i) != 0 {
-			if b.Len() > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(n)
-		}
-	}
-	return b.String()
 }
 
 func typeByName(s string) (Types, bool) {
