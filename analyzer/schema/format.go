@@ -211,19 +211,11 @@ func isURI(s []byte) bool {
 	return true
 }
 
+// oneOf reports whether b is one of names, ignoring case.
 func oneOf(b []byte, names ...string) bool {
 	for _, n := range names {
-		if len(b) == len(n) {
-			eq := true
-			for i := range len(b) {
-				if b[i]|0x20 != n[i] {
-					eq = false
-					break
-				}
-			}
-			if eq {
-				return true
-			}
+		if bytes.EqualFold(b, []byte(n)) {
+			return true
 		}
 	}
 	return false
