@@ -104,6 +104,12 @@ xA integer  1 1.00
  object  1 1.00
 d string  1 1.00
 `},
+		{"uri schemes without authority, in any case", []string{`{"a":"URN:isbn:0451450523","b":"Mailto:ops","c":"ftp:x"}`}, `
+ object  1 1.00
+a string uri 1 1.00
+b string uri 1 1.00
+c string  1 1.00
+`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
