@@ -60,7 +60,10 @@ func (b *Batch) Put(bucket, key string, value []byte) {
 // Delete removes bucket/key.
 func (b *Batch) Delete(bucket, key string) { b.ops = append(b.ops, op{bucket: bucket, key: key}) }
 
-// Write applies the batch in one transaction: all of it or nothing.
+// Write applies the batch in one transaction: all of it or nothing. A
+// batch that committed is emptied; one that did not (a full disk) is kept
+// whole, so a caller that appends its next changes to the same batch and
+// writes again loses nothing (later puts of a key win).
 func (s *Store) Write(b *Batch) error {
 	if len(b.ops) == 0 {
 		return nil

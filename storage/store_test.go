@@ -133,3 +133,36 @@ func writer(dir string) {
 		fmt.Println(n)
 	}
 }
+
+// A write that fails leaves the batch whole: written again, with more
+// appended, to a store that works, nothing of it is lost.
+func TestFailedWriteKeepsBatch(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // every write now fails
+	var b Batch
+	b.Put("a", "k1", []byte("old"))
+	if err := s.Write(&b); err == nil {
+		t.Fatal("write to a closed store succeeded")
+	}
+	b.Put("a", "k1", []byte("new"))
+	b.Put("a", "k2", []byte("v2"))
+	if s, err = Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.ops) != 0 {
+		t.Errorf("%d operations left in the batch after it committed", len(b.ops))
+	}
+	got := map[string]string{}
+	s.ForEach("a", func(k, v []byte) error { got[string(k)] = string(v); return nil })
+	if fmt.Sprint(got) != "map[k1:new k2:v2]" {
+		t.Errorf("stored %v, want k1:new k2:v2", got)
+	}
+}

@@ -85,13 +85,14 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	defer out.Flush()
 	var line []byte
 	var txns uint64
+	sv := &saver{inv: inv, st: st}
 	onTxn := func(t *http1.Transaction) {
 		if inv != nil {
 			inv.Observe(t)
 			// Long reads save as they go: a killed read loses at most
 			// the last batch.
 			if txns++; st != nil && txns%saveEvery == 0 {
-				if err := saveInventory(inv, st); err != nil {
+				if err := sv.save(); err != nil {
 					fmt.Fprintf(stderr, "apitap read: %v\n", err)
 				}
 			}
@@ -136,7 +137,7 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	}
 	if inv != nil {
 		if st != nil {
-			if err := saveInventory(inv, st); err != nil {
+			if err := sv.save(); err != nil {
 				fmt.Fprintf(stderr, "apitap read: %v\n", err)
 				status = 1
 			}

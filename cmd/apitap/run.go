@@ -31,7 +31,6 @@ import (
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/http1"
-	"github.com/apitap/apitap/storage"
 )
 
 // runOptions are the flags of apitap run.
@@ -203,21 +202,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 
+	// Only the encoding holds the lock: the workers wait for it, and a
+	// batch's values are its own, so the disk write (an fsync) runs while
+	// they go on.
+	sv := &saver{inv: inv, st: st, lock: &mu}
 	save := func() {
 		if st == nil {
 			return
 		}
-		// Only the encoding holds the lock: the workers wait for it, and
-		// a batch's values are its own, so the disk write (an fsync) runs
-		// while they go on.
-		var b storage.Batch
-		mu.Lock()
-		err := inv.Save(&b)
-		mu.Unlock()
-		if err == nil {
-			err = st.Write(&b)
-		}
-		if err != nil {
+		if err := sv.save(); err != nil {
 			log.Error("save inventory", zap.Error(err))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/spec"
@@ -77,11 +78,27 @@ func openInventory(state string, idx *spec.Index, cfg inventory.Config) (*invent
 	return inv, st, nil
 }
 
-// saveInventory writes what changed in one batch.
-func saveInventory(inv *inventory.Inventory, st *storage.Store) error {
-	var b storage.Batch
-	if err := inv.Save(&b); err != nil {
+// saver writes the inventory's changes to the store. Save marks what it
+// encodes as saved, so a batch whose write failed is kept and written again
+// with the next changes: a full disk delays the state, never drops part of
+// it.
+type saver struct {
+	inv     *inventory.Inventory
+	st      *storage.Store
+	lock    sync.Locker // held while the inventory is encoded, not while written; nil: none
+	pending storage.Batch
+}
+
+func (s *saver) save() error {
+	if s.lock != nil {
+		s.lock.Lock()
+	}
+	err := s.inv.Save(&s.pending)
+	if s.lock != nil {
+		s.lock.Unlock()
+	}
+	if err != nil {
 		return err
 	}
-	return st.Write(&b)
+	return s.st.Write(&s.pending)
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/sensor"
+	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/storage"
+)
+
+// A save that cannot write (a full disk; here a closed store) has already
+// marked the endpoints saved; the next save must still write them, or they
+// are missing from the state until they change again.
+func TestSaveAfterFailedWrite(t *testing.T) {
+	dir := t.TempDir()
+	inv, st, err := openInventory(dir, nil, inventory.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := capture.OpenFile(demo("mattermost-api-v4.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { inv.Observe(x) })
+	if err := p.Run(src); err != nil {
+		t.Fatal(err)
+	}
+	p.Flush()
+	want := len(inv.Endpoints())
+	if want == 0 {
+		t.Fatal("no endpoints in the demo capture")
+	}
+
+	sv := &saver{inv: inv, st: st}
+	st.Close()
+	if err := sv.save(); err == nil {
+		t.Fatal("save to a closed store succeeded")
+	}
+	if sv.st, err = storage.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.save(); err != nil {
+		t.Fatal(err)
+	}
+	sv.st.Close()
+
+	again, st, err := openInventory(dir, nil, inventory.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if got := len(again.Endpoints()); got != want {
+		t.Errorf("%d endpoints stored after a failed then a good save, want %d", got, want)
+	}
+}
