@@ -1,29 +1,19 @@
 package inventory_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/apitap/apitap/analyzer/inventory"
-	"github.com/apitap/apitap/sensor"
-	"github.com/apitap/apitap/sensor/capture"
-	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/sensor/sensortest"
 )
 
 // TestContent: authentication, sensitive data and body schemas of real
 // traffic land on the right endpoints, with nothing secret kept.
 func TestContent(t *testing.T) {
 	inv := inventory.New(inventory.Config{})
-	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { inv.Observe(x) })
 	for _, f := range []string{"suricata-verify/http-post-file/input.pcap", "arkime/http-basicauth.pcap"} {
-		src, err := capture.OpenFile(filepath.Join("..", "..", "..", "shared", "corpus", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Run(src)
-		src.Close()
+		sensortest.Each(t, sensortest.Corpus(t, f), inv.Observe)
 	}
-	p.Flush()
 	got := map[string]*inventory.Endpoint{}
 	for _, e := range inv.Endpoints() {
 		got[e.Method+" "+e.Template] = e

@@ -10,12 +10,8 @@ import (
 	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/analyzer/spec"
-	"github.com/apitap/apitap/sensor"
-	"github.com/apitap/apitap/sensor/capture"
-	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/sensor/sensortest"
 )
-
-const corpus = "../../../shared/corpus"
 
 var _ inventory.Matcher = (*spec.Index)(nil)
 
@@ -27,16 +23,7 @@ func inventoryOf(t *testing.T, pcap string, idx *spec.Index) *inventory.Inventor
 		cfg.Specs = idx
 	}
 	inv := inventory.New(cfg)
-	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { inv.Observe(x) })
-	src, err := capture.OpenFile(filepath.Join(corpus, pcap))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	if err := p.Run(src); err != nil {
-		t.Fatal(err)
-	}
-	p.Flush()
+	sensortest.Each(t, sensortest.Corpus(t, pcap), inv.Observe)
 	return inv
 }
 
@@ -44,7 +31,7 @@ func inventoryOf(t *testing.T, pcap string, idx *spec.Index) *inventory.Inventor
 // spec gives the container operations documented under the spec's
 // templates, base path included, and no endpoint per container id.
 func TestDockerDocumented(t *testing.T) {
-	sp, err := spec.Load(filepath.Join(corpus, "openapi/docker/v1.41.yaml"))
+	sp, err := spec.Load(sensortest.Corpus(t, "openapi/docker/v1.41.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,30 +2,20 @@ package schema_test
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/apitap/apitap/analyzer/schema"
-	"github.com/apitap/apitap/sensor"
-	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/sensor/sensortest"
 )
-
-// corpusDir holds the shared captures; CI checks it out beside the project.
-const corpusDir = "../../../shared/corpus"
 
 // bodies returns the complete, decoded JSON bodies of a capture's
 // messages, keyed "METHOD target req|resp".
-func bodies(t *testing.T, path string) map[string][]byte {
+func bodies(t *testing.T, name string) map[string][]byte {
 	t.Helper()
-	src, err := capture.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
 	out := map[string][]byte{}
-	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) {
+	sensortest.Each(t, sensortest.Corpus(t, name), func(x *http1.Transaction) {
 		for dir, m := range map[string]*http1.Message{"req": &x.Request.Message, "resp": &x.Response.Message} {
 			ct, _ := m.Header.Get("Content-Type")
 			b := m.Body
@@ -35,18 +25,14 @@ func bodies(t *testing.T, path string) map[string][]byte {
 			out[x.Request.Method+" "+x.Request.Target+" "+dir] = b.Sample
 		}
 	})
-	if err := p.Run(src); err != nil {
-		t.Logf("%s: %v", path, err)
-	}
-	p.Flush()
 	return out
 }
 
 // TestCorpus infers schemas of real API bodies.
 func TestCorpus(t *testing.T) {
-	docker := bodies(t, "../../testdata/demo/docker-http-upgrade.pcap")
-	mattermost := bodies(t, "../../testdata/demo/mattermost-api-v4.pcap")
-	elastic := bodies(t, filepath.Join(corpusDir, "arkime/http-empty-useragent.pcap"))
+	docker := bodies(t, "zeek/http/docker-http-upgrade.pcap")
+	mattermost := bodies(t, "suricata-verify/http-post-file/input.pcap")
+	elastic := bodies(t, "arkime/http-empty-useragent.pcap")
 	tests := []struct {
 		name string
 		body []byte

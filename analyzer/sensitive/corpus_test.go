@@ -7,26 +7,17 @@ import (
 	"testing"
 
 	"github.com/apitap/apitap/analyzer/sensitive"
-	"github.com/apitap/apitap/sensor"
-	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/sensor/sensortest"
 )
-
-// corpusDir holds the shared captures; CI checks it out beside the project.
-const corpusDir = "../../../shared/corpus"
 
 // scanCapture runs a capture through the sensor and scans every message
 // the way the inventory does: request query, headers and body, response
 // headers and body. It returns the distinct "class path masked" lines.
-func scanCapture(t *testing.T, path string) []string {
+func scanCapture(t *testing.T, name string) []string {
 	t.Helper()
-	src, err := capture.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
 	var lines []string
-	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) {
+	sensortest.Each(t, sensortest.Corpus(t, name), func(x *http1.Transaction) {
 		var out []sensitive.Finding
 		out = sensitive.ScanQuery(x.Request.Target, out)
 		out = sensitive.ScanHeaders(x.Request.Header, out)
@@ -43,10 +34,6 @@ func scanCapture(t *testing.T, path string) []string {
 			lines = append(lines, f.Class.String()+" "+f.Path+" "+f.Masked)
 		}
 	})
-	if err := p.Run(src); err != nil {
-		t.Logf("%s: %v", path, err)
-	}
-	p.Flush()
 	slices.Sort(lines)
 	return slices.Compact(lines)
 }
@@ -59,23 +46,23 @@ func TestCorpus(t *testing.T) {
 		want []string
 	}{
 		// Mattermost login: the password in the request, the email in the response.
-		{"../../testdata/demo/mattermost-api-v4.pcap", []string{"email email t***@titi.fr", "password password ********"}},
-		{filepath.Join(corpusDir, "arkime/80211http.pcap"), []string{"password Passwd ********"}},
-		{filepath.Join(corpusDir, "ndpi/log4j-webapp-exploit.pcap"), []string{"password password ********"}},
+		{"suricata-verify/http-post-file/input.pcap", []string{"email email t***@titi.fr", "password password ********"}},
+		{"arkime/80211http.pcap", []string{"password Passwd ********"}},
+		{"ndpi/log4j-webapp-exploit.pcap", []string{"password password ********"}},
 		// A maintainer's address in a text body, a PICS-Label header.
-		{filepath.Join(corpusDir, "zeek/http/100-continue.pcap"), []string{"email  w***@osu.edu"}},
-		{filepath.Join(corpusDir, "zeek/http/missing-zlib-header.pcap"), []string{"email pics-label i***@microsoft.com"}},
+		{"zeek/http/100-continue.pcap", []string{"email  w***@osu.edu"}},
+		{"zeek/http/missing-zlib-header.pcap", []string{"email pics-label i***@microsoft.com"}},
 		// Google Analytics embeds an API key.
-		{filepath.Join(corpusDir, "ndpi/1kxun.pcap"), []string{"gcp_api_key  AIza***"}},
+		{"ndpi/1kxun.pcap", []string{"gcp_api_key  AIza***"}},
 		// None: JSON APIs, images, scripts with big numbers, SQL injection.
-		{"../../testdata/demo/docker-http-upgrade.pcap", nil},
-		{filepath.Join(corpusDir, "arkime/http-empty-useragent.pcap"), nil},
-		{filepath.Join(corpusDir, "ndpi/jsonrpc.pcap"), nil},
-		{filepath.Join(corpusDir, "zeek/tunnels/geneve-many-options.pcap"), nil},
-		{filepath.Join(corpusDir, "ndpi/instagram.pcap"), nil},
-		{filepath.Join(corpusDir, "zeek/http/pipelined-requests.pcap"), nil},
-		{filepath.Join(corpusDir, "zeek/http/cooper-grill-dvwa.pcapng"), nil},
-		{filepath.Join(corpusDir, "zeek/http/bro.org.pcap"), nil},
+		{"zeek/http/docker-http-upgrade.pcap", nil},
+		{"arkime/http-empty-useragent.pcap", nil},
+		{"ndpi/jsonrpc.pcap", nil},
+		{"zeek/tunnels/geneve-many-options.pcap", nil},
+		{"ndpi/instagram.pcap", nil},
+		{"zeek/http/pipelined-requests.pcap", nil},
+		{"zeek/http/cooper-grill-dvwa.pcapng", nil},
+		{"zeek/http/bro.org.pcap", nil},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {

@@ -9,22 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apitap/apitap/sensor/sensortest"
 )
 
-// corpus is the shared corpus of real specs, beside the repository. Tests
-// that need it skip without it, or fail when APITAP_REQUIRE_CORPUS is set.
-var corpus = filepath.Join("..", "..", "..", "shared", "corpus", "openapi")
-
+// corpusFile is a spec of the shared corpus (see sensortest.Corpus).
 func corpusFile(tb testing.TB, name string) string {
 	tb.Helper()
-	p := filepath.Join(corpus, name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("APITAP_REQUIRE_CORPUS") != "" {
-			tb.Fatalf("corpus not available, and APITAP_REQUIRE_CORPUS is set: %v", err)
-		}
-		tb.Skipf("corpus not available: %v", err)
-	}
-	return p
+	return sensortest.Corpus(tb, "openapi/"+name)
 }
 
 func loadCorpus(tb testing.TB, name string) *Spec {

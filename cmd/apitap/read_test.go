@@ -27,32 +27,24 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/sensortest"
 )
 
 // go test ./cmd/apitap -update rewrites testdata/read-summary.golden.
 var update = flag.Bool("update", false, "rewrite testdata/read-summary.golden")
 
 const (
-	demoDir   = "../../testdata/demo"
-	corpusDir = "../../../shared/corpus" // see its SOURCES.md
-	golden    = "testdata/read-summary.golden"
+	demoDir = "../../testdata/demo"
+	golden  = "testdata/read-summary.golden"
 )
 
 func demo(name string) string { return filepath.Join(demoDir, name) }
 
-// corpus returns the path of a capture of the shared corpus, skipping the
-// test when the corpus is not there, or failing it when
-// APITAP_REQUIRE_CORPUS is set (as CI does).
+// corpus returns the path of a capture of the shared corpus (see
+// sensortest.Corpus: CI requires it).
 func corpus(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(corpusDir, filepath.FromSlash(name))
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("APITAP_REQUIRE_CORPUS") != "" {
-			t.Fatalf("shared corpus not available, and APITAP_REQUIRE_CORPUS is set: %v", err)
-		}
-		t.Skipf("shared corpus not available: %v", err)
-	}
-	return p
+	return sensortest.Corpus(t, name)
 }
 
 type result struct {

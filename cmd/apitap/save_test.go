@@ -4,9 +4,7 @@ import (
 	"testing"
 
 	"github.com/apitap/apitap/analyzer/inventory"
-	"github.com/apitap/apitap/sensor"
-	"github.com/apitap/apitap/sensor/capture"
-	"github.com/apitap/apitap/sensor/http1"
+	"github.com/apitap/apitap/sensor/sensortest"
 	"github.com/apitap/apitap/storage"
 )
 
@@ -19,16 +17,7 @@ func TestSaveAfterFailedWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := capture.OpenFile(demo("mattermost-api-v4.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { inv.Observe(x) })
-	if err := p.Run(src); err != nil {
-		t.Fatal(err)
-	}
-	p.Flush()
+	sensortest.Each(t, demo("mattermost-api-v4.pcap"), inv.Observe)
 	want := len(inv.Endpoints())
 	if want == 0 {
 		t.Fatal("no endpoints in the demo capture")
