@@ -9,7 +9,6 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/reassembly"
 
-	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/synth"
 )
 
@@ -22,7 +21,7 @@ import (
 //	benchstat old.txt bench.txt
 
 // idleTimeout expires reassembly streams without packets for this long in
-// packet time; flushEvery is how often (in TCP packets) expiry runs.
+// packet time; flushEvery is how often (in packets) expiry runs.
 const (
 	idleTimeout = 30 * time.Second
 	flushEvery  = 10_000
@@ -66,35 +65,16 @@ func (d *decoder) decode(data []byte) (gopacket.Flow, bool, error) {
 	return flow, isTCP, nil
 }
 
-// decodeAll reads the capture held in data and decodes every frame,
-// calling tcp with each TCP one; it returns how many frames it read.
-func (d *decoder) decodeAll(b *testing.B, data []byte, tcp func(gopacket.Flow, capture.Packet)) (pkts int64) {
-	src := openMemory(b, data)
-	defer src.Close()
-	for {
-		p, err := src.Next()
-		if err == io.EOF {
-			return pkts
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		pkts++
-		flow, isTCP, err := d.decode(p.Data)
-		if err != nil {
-			b.Fatalf("packet %d: %v", pkts, err)
-		}
-		if isTCP {
-			tcp(flow, p)
-		}
-	}
-}
-
 func reportRates(b *testing.B, st synth.Stats) {
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(float64(st.Packets)*float64(b.N)/sec, "pkts/s")
 	b.ReportMetric(float64(st.Requests)*float64(b.N)/sec, "txn/s")
 }
+
+// The two floors write their read-and-decode loop out rather than share it
+// through a callback: the shared loop (tried) made them 6 % and 2.5 % slower,
+// which flatters every ratio measured against them. A floor must be the
+// fastest honest way to do its part.
 
 func BenchmarkDecodeFloor(b *testing.B) {
 	data, st := benchCapture(b), benchStats(b)
@@ -102,8 +82,26 @@ func BenchmarkDecodeFloor(b *testing.B) {
 	b.SetBytes(st.Bytes)
 	b.ReportAllocs()
 	for b.Loop() {
-		var tcp int64
-		pkts := d.decodeAll(b, data, func(gopacket.Flow, capture.Packet) { tcp++ })
+		src := openMemory(b, data)
+		var pkts, tcp int64
+		for {
+			p, err := src.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			pkts++
+			_, isTCP, err := d.decode(p.Data)
+			if err != nil {
+				b.Fatalf("packet %d: %v", pkts, err)
+			}
+			if isTCP {
+				tcp++
+			}
+		}
+		src.Close()
 		if pkts != st.Packets || tcp != st.Packets {
 			b.Fatalf("read %d packets, %d TCP; the capture has %d", pkts, tcp, st.Packets)
 		}
@@ -148,15 +146,32 @@ func BenchmarkReassemblyFloor(b *testing.B) {
 		factory := &countFactory{}
 		asm := reassembly.NewAssembler(reassembly.NewStreamPool(factory))
 		ctx := &packetContext{}
-		var tcp int64
-		pkts := d.decodeAll(b, data, func(flow gopacket.Flow, p capture.Packet) {
+		src := openMemory(b, data)
+		var pkts int64
+		for {
+			p, err := src.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			pkts++
+			flow, isTCP, err := d.decode(p.Data)
+			if err != nil {
+				b.Fatalf("packet %d: %v", pkts, err)
+			}
+			if !isTCP {
+				continue
+			}
 			ctx.ci = p.Info
 			asm.AssembleWithContext(flow, &d.tcp, ctx)
-			if tcp++; tcp%flushEvery == 0 {
+			if pkts%flushEvery == 0 {
 				asm.FlushCloseOlderThan(p.Info.Timestamp.Add(-idleTimeout))
 			}
-		})
+		}
 		asm.FlushAll()
+		src.Close()
 		if pkts != st.Packets || factory.bytes != st.PayloadBytes {
 			b.Fatalf("read %d packets, reassembled %d bytes; the capture has %d packets, %d payload bytes",
 				pkts, factory.bytes, st.Packets, st.PayloadBytes)
