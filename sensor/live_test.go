@@ -3,7 +3,6 @@ package sensor_test
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/http1"
 	"github.com/apitap/apitap/sensor/internal/testlink"
+	"github.com/apitap/apitap/sensor/sensortest"
 )
 
 // summary is what a transaction says independently of when its packets were
@@ -32,16 +32,7 @@ func TestLiveFragmentedMirror(t *testing.T) {
 	a, b := testlink.Veth(t)
 
 	var want []string
-	p := sensor.New(sensor.Config{}, nil, func(x *http1.Transaction) { want = append(want, summary(x)) })
-	src, err := capture.OpenFile(filepath.Join(corpusDir, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Run(src); err != nil {
-		t.Fatal(err)
-	}
-	src.Close()
-	p.Flush()
+	sensortest.Each(t, sensortest.Corpus(t, file), func(x *http1.Transaction) { want = append(want, summary(x)) })
 	if len(want) == 0 {
 		t.Fatalf("%s: no transactions read from the file", file)
 	}
@@ -63,7 +54,7 @@ func TestLiveFragmentedMirror(t *testing.T) {
 		t.Fatal(err)
 	}
 	send := testlink.NewSender(t, a)
-	src, err = capture.OpenFile(filepath.Join(corpusDir, file))
+	src, err := capture.OpenFile(sensortest.Corpus(t, file))
 	if err != nil {
 		t.Fatal(err)
 	}
