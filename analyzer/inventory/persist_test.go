@@ -24,6 +24,18 @@ func observe(inv *inventory.Inventory, n int, target string) {
 	inv.Observe(t)
 }
 
+// save writes what changed in inv to st.
+func save(t *testing.T, inv *inventory.Inventory, st *storage.Store) {
+	t.Helper()
+	var b storage.Batch
+	if err := inv.Save(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestSaveLoadMerge: an inventory saved, loaded by a new process and fed
 // more traffic keeps its endpoints (same ids, counts added up).
 func TestSaveLoadMerge(t *testing.T) {
@@ -36,13 +48,7 @@ func TestSaveLoadMerge(t *testing.T) {
 	for i := range 100 {
 		observe(inv, i, fmt.Sprintf("/orders/%d?expand=items", 1000+i))
 	}
-	var b storage.Batch
-	if err := inv.Save(&b); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Write(&b); err != nil {
-		t.Fatal(err)
-	}
+	save(t, inv, st)
 	before := inv.Endpoints()
 	st.Close()
 
@@ -101,16 +107,6 @@ func TestLoadFoldsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	save := func(inv *inventory.Inventory) {
-		t.Helper()
-		var b storage.Batch
-		if err := inv.Save(&b); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.Write(&b); err != nil {
-			t.Fatal(err)
-		}
-	}
 	inv := inventory.New(inventory.Config{Specs: usersSpec{}})
 	for i := range 10 {
 		observe(inv, i, fmt.Sprintf("/users/%d", 100+i))
@@ -119,7 +115,7 @@ func TestLoadFoldsOnce(t *testing.T) {
 	for i := 10; i < 25; i++ {
 		observe(inv, i, fmt.Sprintf("/users/%d", 100+i))
 	}
-	save(inv)
+	save(t, inv, st)
 	for round := range 2 {
 		inv := inventory.New(inventory.Config{})
 		if err := inv.Load(st); err != nil {
@@ -132,7 +128,7 @@ func TestLoadFoldsOnce(t *testing.T) {
 			}
 			t.Fatalf("round %d: want one endpoint of 25 requests", round)
 		}
-		save(inv)
+		save(t, inv, st)
 	}
 }
 
@@ -146,16 +142,6 @@ func TestMergedValuesLeaveNoTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	save := func(inv *inventory.Inventory) {
-		t.Helper()
-		var b storage.Batch
-		if err := inv.Save(&b); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.Write(&b); err != nil {
-			t.Fatal(err)
-		}
-	}
 	inv := inventory.New(inventory.Config{})
 	rng := rand.New(rand.NewPCG(5, 6))
 	name := func() string {
@@ -172,10 +158,10 @@ func TestMergedValuesLeaveNoTrail(t *testing.T) {
 			observe(inv, n, "/users/"+name())
 			observe(inv, n, "/users/me")
 		}
-		save(inv)
+		save(t, inv, st)
 	}
 	eps := inv.Endpoints()
-	save(inv)
+	save(t, inv, st)
 	var stored int
 	if err := st.ForEach(inventory.BucketEndpoints, func(k, v []byte) error {
 		stored++
@@ -237,13 +223,7 @@ func TestSpecsWithdrawn(t *testing.T) {
 		for i := range 10 {
 			observe(inv, i, fmt.Sprintf("/users/%d", 100+i))
 		}
-		var b storage.Batch
-		if err := inv.Save(&b); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.Write(&b); err != nil {
-			t.Fatal(err)
-		}
+		save(t, inv, st)
 		inv = inventory.New(inventory.Config{Specs: noSpec{}})
 		if err := inv.Load(st); err != nil {
 			t.Fatal(err)
