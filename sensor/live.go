@@ -164,8 +164,7 @@ func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 			return
 		}
 		owner := 0
-		dec.SetTime(pk.Info.Timestamp)
-		if dec.Decode(pk.LinkType, pk.Data, pk.Info.Length, &pkt) == nil || pkt.Transport != decap.TransportNone {
+		if dec.Decode(pk.LinkType, pk.Data, &pk.Info, &pkt) == nil || pkt.Transport != decap.TransportNone {
 			owner = int(flowHash(&pkt) % uint32(len(l.workers)))
 		}
 		counts.add(pkt.Tunnel.Pack(), len(pk.Data))

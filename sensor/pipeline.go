@@ -79,8 +79,7 @@ func (p *Pipeline) Packet(pk capture.Packet) {
 	}()
 	p.stats.Packets++
 	p.stats.Bytes += uint64(len(pk.Data))
-	p.dec.SetTime(pk.Info.Timestamp) // expires IPv4 fragments by packet time
-	if err := p.dec.Decode(pk.LinkType, pk.Data, pk.Info.Length, &p.pkt); err != nil {
+	if err := p.dec.Decode(pk.LinkType, pk.Data, &pk.Info, &p.pkt); err != nil {
 		switch {
 		case errors.Is(err, decap.ErrUnsupportedTransport), errors.Is(err, decap.ErrFragment):
 			p.stats.Other++

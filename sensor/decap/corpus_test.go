@@ -19,8 +19,8 @@ const corpusDir = "../../../shared/corpus"
 
 // frame is one captured packet held in memory.
 type frame struct {
-	data    []byte
-	wireLen int
+	data []byte
+	info gopacket.CaptureInfo // as read: wire length and timestamp
 }
 
 // capture is a capture file loaded into memory.
@@ -70,7 +70,7 @@ func loadCapture(tb testing.TB, name string) capture {
 		if err != nil {
 			tb.Fatalf("%s: packet %d: %v", name, len(c.frames)+1, err)
 		}
-		c.frames = append(c.frames, frame{data: data, wireLen: ci.Length})
+		c.frames = append(c.frames, frame{data: data, info: ci})
 	}
 	return c
 }
@@ -101,7 +101,7 @@ func summarize(tb testing.TB, c capture) summary {
 	s := summary{Tunnels: map[string]int{}, Ports: map[uint16]int{}, Errors: map[string]int{}}
 	var p Packet
 	for i, f := range c.frames {
-		err := d.Decode(c.link, f.data, f.wireLen, &p)
+		err := d.Decode(c.link, f.data, &f.info, &p)
 		checkWithin(tb, i, f.data, &p)
 		if p.Truncated {
 			s.Truncated++

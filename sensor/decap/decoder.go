@@ -114,24 +114,27 @@ func NewDecoder() *Decoder {
 	return d
 }
 
-// Decode unwraps frame, captured on a link of type link, into p. wireLen is
-// the frame's length on the wire (gopacket.CaptureInfo.Length); it tells a
-// snap-length cut apart from a complete packet when a capture tool has
-// rewritten the IP length to the captured bytes.
+// Decode unwraps frame, captured on a link of type link, into p. From ci
+// it takes the frame's length on the wire, which tells a snap-length cut
+// apart from a complete packet when a capture tool has rewritten the IP
+// length to the captured bytes, and its timestamp, by which IPv4
+// reassembly expires incomplete datagrams (packet time, never wall time).
 //
 // On success p holds the inner TCP or UDP packet. p.Truncated is set when an
-// IP or UDP header announces more bytes than were captured, or when wireLen
-// exceeds the frame and the innermost IP datagram runs to the frame's end.
-// On error p holds what was
-// decoded before the failure (the tunnel and addresses, if reached) and the
-// error is one of the package's sentinels: ErrFragment for an IP fragment,
-// with p.Fragment set, ErrUnsupportedTransport for ICMP and the like, and so
-// on. Decode never reads outside frame and never panics.
+// IP or UDP header announces more bytes than were captured, or when the wire
+// length exceeds the frame and the innermost IP datagram runs to the frame's
+// end. On error p holds what was decoded before the failure (the tunnel and
+// addresses, if reached) and the error is one of the package's sentinels:
+// ErrFragment for an IP fragment, with p.Fragment set,
+// ErrUnsupportedTransport for ICMP and the like, and so on. Decode never
+// reads outside frame and never panics.
 //
 // Everything p points to is valid only until the next call (see the package
 // Caveats).
-func (d *Decoder) Decode(link layers.LinkType, frame []byte, wireLen int, p *Packet) error {
+func (d *Decoder) Decode(link layers.LinkType, frame []byte, ci *gopacket.CaptureInfo, p *Packet) error {
 	*p = Packet{}
+	d.now = ci.Timestamp
+	wireLen := ci.Length
 	d.fb.truncated = false
 	d.depth = 0
 	err := d.decode(link, frame, p)

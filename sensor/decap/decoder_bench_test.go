@@ -1,6 +1,8 @@
 package decap
 
-import "testing"
+import (
+	"testing"
+)
 
 // BenchmarkDecode decodes every frame of real captures held in memory.
 //
@@ -28,7 +30,7 @@ func BenchmarkDecode(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				for _, f := range c.frames {
-					_ = d.Decode(c.link, f.data, f.wireLen, &p)
+					_ = d.Decode(c.link, f.data, &f.info, &p)
 				}
 			}
 			pkts := float64(len(c.frames)) * float64(b.N)

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -180,7 +181,7 @@ func TestTeredoCapture(t *testing.T) {
 	var p Packet
 	n := 0
 	for _, f := range c.frames {
-		err := d.Decode(c.link, f.data, f.wireLen, &p)
+		err := d.Decode(c.link, f.data, &f.info, &p)
 		if p.Tunnel.Kind != KindTeredo {
 			continue
 		}
@@ -580,7 +581,7 @@ func TestDecode(t *testing.T) {
 				wire = len(tc.frame)
 			}
 			var p Packet
-			err := d.Decode(tc.link, tc.frame, wire, &p)
+			err := d.Decode(tc.link, tc.frame, &gopacket.CaptureInfo{Length: wire}, &p)
 			if err != tc.err {
 				t.Fatalf("error %v, want %v", err, tc.err)
 			}
@@ -616,7 +617,7 @@ func TestDecodeLiterals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var p Packet
-			if err := NewDecoder().Decode(layers.LinkTypeEthernet, tc.frame, len(tc.frame), &p); err != nil {
+			if err := NewDecoder().Decode(layers.LinkTypeEthernet, tc.frame, &gopacket.CaptureInfo{Length: len(tc.frame)}, &p); err != nil {
 				t.Fatal(err)
 			}
 			if got := resultOf(&p); got != tc.want {
@@ -631,11 +632,11 @@ func TestDecodeLiterals(t *testing.T) {
 func TestVXLANSegmentsStayApart(t *testing.T) {
 	d := NewDecoder()
 	var a, b Packet
-	if err := d.Decode(layers.LinkTypeEthernet, vxlan100Frame, len(vxlan100Frame), &a); err != nil {
+	if err := d.Decode(layers.LinkTypeEthernet, vxlan100Frame, &gopacket.CaptureInfo{Length: len(vxlan100Frame)}, &a); err != nil {
 		t.Fatal(err)
 	}
 	ta := a.Tunnel
-	if err := d.Decode(layers.LinkTypeEthernet, vxlan200Frame, len(vxlan200Frame), &b); err != nil {
+	if err := d.Decode(layers.LinkTypeEthernet, vxlan200Frame, &gopacket.CaptureInfo{Length: len(vxlan200Frame)}, &b); err != nil {
 		t.Fatal(err)
 	}
 	if a.Src != b.Src || a.Dst != b.Dst || a.SrcPort != b.SrcPort || a.DstPort != b.DstPort {
@@ -676,21 +677,21 @@ func TestDecodeAllocs(t *testing.T) {
 	// allocates by design (see defragment); leave them out.
 	kept := in[:0]
 	for _, x := range in {
-		if err := d.Decode(x.link, x.frame, len(x.frame), &p); err != ErrFragment && !p.Fragment && !p.Reassembled {
+		if err := d.Decode(x.link, x.frame, &gopacket.CaptureInfo{Length: len(x.frame)}, &p); err != ErrFragment && !p.Fragment && !p.Reassembled {
 			kept = append(kept, x)
 		}
 	}
 	in = kept
 	if n := testing.AllocsPerRun(20, func() {
 		for _, x := range in {
-			_ = d.Decode(x.link, x.frame, len(x.frame), &p)
+			_ = d.Decode(x.link, x.frame, &gopacket.CaptureInfo{Length: len(x.frame)}, &p)
 		}
 	}); n != 0 {
 		t.Fatalf("%v allocations per run over %d frames, want 0", n, len(in))
 	}
 	// One frame on its own, as the capture loop calls it.
 	if n := testing.AllocsPerRun(100, func() {
-		_ = d.Decode(layers.LinkTypeEthernet, vxlan100Frame, len(vxlan100Frame), &p)
+		_ = d.Decode(layers.LinkTypeEthernet, vxlan100Frame, &gopacket.CaptureInfo{Length: len(vxlan100Frame)}, &p)
 	}); n != 0 {
 		t.Fatalf("%v allocations per VXLAN packet, want 0", n)
 	}

@@ -24,10 +24,6 @@ const fragBudget = 4 << 20
 // layers.IPv4 and its place in the fragment list.
 const fragOverhead = 256
 
-// SetTime tells the decoder the packet time of the next frames. IPv4
-// reassembly expires incomplete datagrams by it, never by wall time.
-func (d *Decoder) SetTime(ts time.Time) { d.now = ts }
-
 // defragment adds an IPv4 fragment to the reassembly table and returns the
 // whole datagram once every fragment arrived, nil before. Fragments are
 // rare on a mirror port (an outer tunnel packet larger than the MTU), so

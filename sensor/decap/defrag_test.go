@@ -3,7 +3,9 @@ package decap
 import (
 	"encoding/binary"
 	"testing"
+	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -24,7 +26,7 @@ func TestDefragmentBudget(t *testing.T) {
 	peak := 0
 	for id := range 10000 { // about four times the budget
 		f := fragment(uint16(id), 0x2000, filler)
-		if err := d.Decode(layers.LinkTypeEthernet, f, len(f), &p); err != ErrFragment {
+		if err := d.Decode(layers.LinkTypeEthernet, f, &gopacket.CaptureInfo{Length: len(f)}, &p); err != ErrFragment {
 			t.Fatalf("fragment %d: %v, want ErrFragment", id, err)
 		}
 		peak = max(peak, d.fragHeld)
@@ -35,11 +37,11 @@ func TestDefragmentBudget(t *testing.T) {
 
 	whole := udp(5353, 53, []byte("0123456789abcdefghij"))
 	first, last := fragment(20000, 0x2000, whole[:16]), fragment(20000, 16/8, whole[16:])
-	if err := d.Decode(layers.LinkTypeEthernet, first, len(first), &p); err != ErrFragment {
+	if err := d.Decode(layers.LinkTypeEthernet, first, &gopacket.CaptureInfo{Length: len(first)}, &p); err != ErrFragment {
 		t.Fatalf("first fragment: %v, want ErrFragment", err)
 	}
 	held := d.fragHeld
-	if err := d.Decode(layers.LinkTypeEthernet, last, len(last), &p); err != nil {
+	if err := d.Decode(layers.LinkTypeEthernet, last, &gopacket.CaptureInfo{Length: len(last)}, &p); err != nil {
 		t.Fatalf("last fragment: %v", err)
 	}
 	if !p.Reassembled || p.Transport != TransportUDP || string(p.Payload) != "0123456789abcdefghij" {
@@ -47,5 +49,38 @@ func TestDefragmentBudget(t *testing.T) {
 	}
 	if d.fragHeld >= held {
 		t.Errorf("held %d bytes after the datagram completed, %d before", d.fragHeld, held)
+	}
+}
+
+// TestDefragmentExpires: a datagram whose fragments lie further apart in
+// packet time (the frames' timestamps, given to Decode) than fragTimeout is
+// not put together: its first fragment was dropped in the meantime.
+func TestDefragmentExpires(t *testing.T) {
+	d := NewDecoder()
+	var p Packet
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	decode := func(f []byte, ts time.Time) error {
+		return d.Decode(layers.LinkTypeEthernet, f, &gopacket.CaptureInfo{Length: len(f), Timestamp: ts}, &p)
+	}
+	whole := udp(5353, 53, []byte("0123456789abcdefghij"))
+	for _, tc := range []struct {
+		id  uint16
+		gap time.Duration
+		ok  bool
+	}{{1, fragTimeout / 2, true}, {2, 2 * fragTimeout, false}} {
+		first, last := fragment(tc.id, 0x2000, whole[:16]), fragment(tc.id, 16/8, whole[16:])
+		if err := decode(first, t0); err != ErrFragment {
+			t.Fatalf("id %d, first fragment: %v", tc.id, err)
+		}
+		later := t0.Add(tc.gap)
+		for i := range 1024 { // expiry runs every 1024 fragments
+			if err := decode(fragment(uint16(1000+i), 0x2000, whole[:16]), later); err != ErrFragment {
+				t.Fatalf("filler %d: %v", i, err)
+			}
+		}
+		err := decode(last, later)
+		if got := err == nil && p.Reassembled; got != tc.ok {
+			t.Errorf("fragments %v apart: reassembled %v (%v), want %v", tc.gap, got, err, tc.ok)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/apitap/apitap/sensor/decap"
@@ -26,7 +27,7 @@ var vxlanFrame = []byte{
 func ExampleDecoder() {
 	d := decap.NewDecoder() // one per capture worker
 	var p decap.Packet
-	if err := d.Decode(layers.LinkTypeEthernet, vxlanFrame, len(vxlanFrame), &p); err != nil {
+	if err := d.Decode(layers.LinkTypeEthernet, vxlanFrame, &gopacket.CaptureInfo{Length: len(vxlanFrame)}, &p); err != nil {
 		fmt.Println("drop:", decap.Reason(err)) // the reason label of a drop counter
 		return
 	}

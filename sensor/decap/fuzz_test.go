@@ -3,6 +3,7 @@ package decap
 import (
 	"testing"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -20,7 +21,7 @@ func FuzzDecode(f *testing.F) {
 			if i == 20 {
 				break
 			}
-			f.Add(uint16(c.link), uint8(fr.wireLen-len(fr.data)), fr.data)
+			f.Add(uint16(c.link), uint8(fr.info.Length-len(fr.data)), fr.data)
 		}
 	}
 	for _, tc := range decodeCases() {
@@ -32,7 +33,7 @@ func FuzzDecode(f *testing.F) {
 	d := NewDecoder()
 	f.Fuzz(func(t *testing.T, link uint16, cut uint8, frame []byte) {
 		var p Packet
-		err := d.Decode(layers.LinkType(link), frame, len(frame)+int(cut), &p)
+		err := d.Decode(layers.LinkType(link), frame, &gopacket.CaptureInfo{Length: len(frame) + int(cut)}, &p)
 		checkWithin(t, 0, frame, &p)
 		if err == nil && p.Transport == TransportNone {
 			t.Fatal("nil error without a transport")

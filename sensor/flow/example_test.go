@@ -42,7 +42,7 @@ func ExampleTable() {
 	} {
 		// Packet time, never wall time: a capture file replays as live.
 		ci := gopacket.CaptureInfo{Timestamp: start.Add(time.Duration(i) * time.Millisecond), CaptureLength: len(f), Length: len(f)}
-		if err := dec.Decode(layers.LinkTypeEthernet, f, ci.Length, &p); err != nil {
+		if err := dec.Decode(layers.LinkTypeEthernet, f, &ci, &p); err != nil {
 			continue // count it by decap.Reason(err)
 		}
 		tbl.Packet(&p, ci)

@@ -112,7 +112,7 @@ func corpusStreams(tb testing.TB) [][2][]byte {
 				}
 				break
 			}
-			if dec.Decode(pk.LinkType, pk.Data, pk.Info.Length, &p) == nil {
+			if dec.Decode(pk.LinkType, pk.Data, &pk.Info, &p) == nil {
 				t.Packet(&p, gopacket.CaptureInfo{Timestamp: pk.Info.Timestamp})
 			}
 		}
