@@ -64,9 +64,7 @@ func TestTableFlood(t *testing.T) {
 				feed(tbl, floodClient(flows+i).ab(150*ms, "A", 1001, 1, ""))
 			}
 			want := Stats{Packets: flows + 10, Flows: max, Refused: flows - max, Active: max, Stray: 10, PressureFlush: 1}
-			if got := tbl.Stats(); got != want {
-				t.Errorf("after the flood\n got %+v\nwant %+v", got, want)
-			}
+			checkStats(t, "after the flood", tbl.Stats(), want)
 			if c.opened != max || c.closed != 0 {
 				t.Errorf("after the flood: %d handlers opened, %d closed; want %d, 0", c.opened, c.closed, max)
 			}
@@ -75,9 +73,7 @@ func TestTableFlood(t *testing.T) {
 			feed(tbl, floodClient(flows+10).ab(tc.at, "S", 1000, 0, ""))
 			// The SYN-only connections closed were one-sided.
 			want = Stats{Packets: flows + 11, Flows: max + 1, Refused: flows - max, Active: 1, Stray: 10, PressureFlush: tc.pressure, OneSided: max}
-			if got := tbl.Stats(); got != want {
-				t.Errorf("at %v\n got %+v\nwant %+v", tc.at, got, want)
-			}
+			checkStats(t, fmt.Sprintf("at %v", tc.at), tbl.Stats(), want)
 			if c.opened != max+1 || c.closed != max || c.other != 0 {
 				t.Errorf("at %v: %d handlers opened, %d closed, %d other calls; want %d, %d, 0",
 					tc.at, c.opened, c.closed, c.other, max+1, max)

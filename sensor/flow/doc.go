@@ -10,7 +10,9 @@
 // would. Memory is bounded three ways: a cap on live connections (new ones
 // are refused and counted), a global and a per-connection budget of
 // reassembly pages (out-of-order data beyond it is flushed as a gap and
-// counted), and the Handler's own limits.
+// counted), and the Handler's own limits. Payload, retransmitted and gap
+// bytes and one-sided connections are also counted per mirror source (the
+// tunnel), so one broken mirror session stands out among healthy ones.
 //
 // # Caveats
 //

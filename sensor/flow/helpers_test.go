@@ -3,6 +3,7 @@ package flow
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -227,5 +228,35 @@ func run(t *testing.T, tbl *Table, r *rec, steps []step) {
 			t.Errorf("step %d (%s) made calls:\n\t%s\nwant:\n\t%s", i, what,
 				strings.Join(got, "\n\t"), strings.Join(s.want, "\n\t"))
 		}
+	}
+}
+
+// payloadOf returns the TCP payload bytes of the steps' packets.
+func payloadOf(steps []step) (n uint64) {
+	for _, s := range steps {
+		n += uint64(len(s.p.data))
+	}
+	return n
+}
+
+// checkStats compares a Table's counters with want, but for Sources, which
+// must add up: every payload byte is counted under a source (the tests
+// refuse no packet that carries any), and so is every connection.
+func checkStats(t *testing.T, what string, got, want Stats) {
+	t.Helper()
+	var payload, conns, oneSided, gapBytes uint64
+	for _, src := range got.Sources {
+		payload += src.PayloadBytes
+		conns += src.Connections
+		oneSided += src.OneSided
+		gapBytes += src.GapBytes
+	}
+	if payload != got.PayloadBytes || conns != got.Flows || oneSided != got.OneSided || gapBytes != got.GapBytes {
+		t.Errorf("%s: sources add up to payload %d, connections %d, one-sided %d, gap bytes %d; the totals are %d, %d, %d, %d",
+			what, payload, conns, oneSided, gapBytes, got.PayloadBytes, got.Flows, got.OneSided, got.GapBytes)
+	}
+	got.Sources = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s\n got %+v\nwant %+v", what, got, want)
 	}
 }

@@ -85,10 +85,12 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Stats counts what a Table saw. Read it only from the feeding goroutine or
-// after it stopped; metrics export copies.
+// Stats counts what a Table saw. Table.Stats returns a copy that shares
+// nothing with the Table (Sources is a new map), so it may be handed to
+// another goroutine.
 type Stats struct {
 	Packets       uint64 // TCP packets given to the Table
+	PayloadBytes  uint64 // TCP payload bytes given to the Table
 	Flows         uint64 // connections opened
 	Refused       uint64 // packets of new connections refused at MaxFlows
 	Active        int    // connections open now
@@ -98,7 +100,43 @@ type Stats struct {
 	Stray         uint64 // payload-less packets of no known connection
 	OneSided      uint64 // connections closed with only one direction seen
 	PressureFlush uint64 // sweeps forced by MaxFlows
+	// Sources splits the connections' counters by mirror source: the
+	// packed decap.Tunnel they arrived in (0 for plain frames), at most
+	// MaxSources of them, the rest under OtherSource. Their PayloadBytes
+	// sum to PayloadBytes less the payload of refused packets.
+	Sources map[uint64]SourceStats
 }
+
+// SourceStats counts the TCP traffic of one mirror source, so a lossy or
+// one-way mirror session shows up by itself rather than averaged with the
+// healthy ones: gap and retransmitted bytes over payload bytes are the
+// source's loss and retransmission ratios.
+type SourceStats struct {
+	// PayloadBytes counts the TCP payload of the source's connections,
+	// retransmissions included.
+	PayloadBytes uint64
+	// RetransBytes counts payload at sequence numbers already delivered:
+	// retransmissions, and copies from a mirror that sees a packet twice.
+	RetransBytes uint64
+	// GapBytes counts bytes never captured (see Handler.Gap).
+	GapBytes uint64
+	// IgnoredBytes is the part of PayloadBytes sent after the handler gave
+	// up on its connection (not HTTP, say). Those bytes are not
+	// reassembled, so neither their gaps nor their retransmissions are
+	// counted: the ratios are over PayloadBytes-IgnoredBytes.
+	IgnoredBytes uint64
+	Connections  uint64 // connections opened
+	OneSided     uint64 // connections closed with only one direction seen
+}
+
+// MaxSources bounds the mirror sources a Table counts apart (a metric label
+// must stay bounded); the connections of later sources count under
+// OtherSource.
+const MaxSources = 64
+
+// OtherSource is the Sources key of the sources past MaxSources. No packed
+// decap.Tunnel has it (Pack uses 61 bits).
+const OtherSource = ^uint64(0)
 
 // Table reassembles TCP connections. It is not safe for concurrent use.
 type Table struct {
@@ -111,10 +149,11 @@ type Table struct {
 	lastSweep  time.Time
 	lastForced time.Time
 	stats      Stats
-	sweeping   bool      // a flush is running: hold handler calls back
-	swept      []*stream // streams with calls held back
-	reused     *stream   // an old connection the current SYN found on its 4-tuple
-	aborting   bool      // abort is closing a connection: Accept lets it
+	sources    map[uint64]*SourceStats // Stats.Sources; streams point into it
+	sweeping   bool                    // a flush is running: hold handler calls back
+	swept      []*stream               // streams with calls held back
+	reused     *stream                 // an old connection the current SYN found on its 4-tuple
+	aborting   bool                    // abort is closing a connection: Accept lets it
 	rst        layers.TCP
 	rstBuf     [20]byte
 	spans      []Span // scratch for Data, shared: calls never overlap
@@ -123,7 +162,7 @@ type Table struct {
 // NewTable returns a Table that opens a Handler for every new connection.
 func NewTable(cfg Config, newHandler func(Key) Handler) *Table {
 	cfg = cfg.withDefaults()
-	t := &Table{cfg: cfg, newHandler: newHandler}
+	t := &Table{cfg: cfg, newHandler: newHandler, sources: map[uint64]*SourceStats{}}
 	pool := reassembly.NewStreamPool((*factory)(t))
 	t.asm = reassembly.NewAssembler(pool)
 	t.asm.MaxBufferedPagesTotal = cfg.MaxPages
@@ -145,6 +184,7 @@ func (t *Table) Packet(p *decap.Packet, ci gopacket.CaptureInfo) {
 		return
 	}
 	t.stats.Packets++
+	t.stats.PayloadBytes += uint64(len(p.Payload))
 	t.Advance(ci.Timestamp)
 	if t.stats.Active >= t.cfg.MaxFlows && t.now.Sub(t.lastForced) >= t.cfg.SweepInterval {
 		// Under a flood of connections, close idle ones sooner rather
@@ -243,8 +283,33 @@ func (t *Table) held(flush func()) {
 	t.swept = t.swept[:0]
 }
 
-// Stats returns the counters so far.
-func (t *Table) Stats() Stats { return t.stats }
+// Stats returns a copy of the counters so far.
+func (t *Table) Stats() Stats {
+	st := t.stats
+	st.Sources = make(map[uint64]SourceStats, len(t.sources))
+	for k, v := range t.sources {
+		st.Sources[k] = *v
+	}
+	return st
+}
+
+// source returns the counters of the packed tunnel k. It is called once per
+// connection, so that each packet costs a pointer increment, not a map
+// lookup.
+func (t *Table) source(k uint64) *SourceStats {
+	v := t.sources[k]
+	if v == nil {
+		if len(t.sources) >= MaxSources {
+			k = OtherSource
+			v = t.sources[k]
+		}
+		if v == nil {
+			v = new(SourceStats)
+			t.sources[k] = v
+		}
+	}
+	return v
+}
 
 type factory Table
 
@@ -265,14 +330,17 @@ func (f *factory) New(_, _ gopacket.Flow, tcp *layers.TCP, _ reassembly.Assemble
 	t.stats.Flows++
 	src, dst := AddrFromPacket(t.cur)
 	k := Key{A: src, B: dst, Tunnel: t.cur.Tunnel}
-	return &stream{t: t, h: t.newHandler(k), id: t.stats.Flows}
+	st := t.source(t.cur.Tunnel.Pack())
+	st.Connections++
+	return &stream{t: t, h: t.newHandler(k), src: st, id: t.stats.Flows}
 }
 
 // stream adapts one connection to reassembly.Stream.
 type stream struct {
 	t        *Table
 	h        Handler
-	next     [2]uint32 // sequence number of the next byte to deliver
+	src      *SourceStats // the counters of the connection's mirror source
+	next     [2]uint32    // sequence number of the next byte to deliver
 	started  [2]bool
 	ring     [2]segRing
 	done     bool
@@ -355,6 +423,23 @@ func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly
 		s.t.reused, s.reuseDir = s, d
 		return false
 	}
+	if n := len(tcp.Payload); n > 0 {
+		s.src.PayloadBytes += uint64(n)
+		if s.done {
+			s.src.IgnoredBytes += uint64(n)
+		} else if nextSeq != -1 {
+			// Bytes before the next one the assembler waits for were
+			// delivered already (or skipped as a gap): they were sent
+			// again, or the mirror copied the packet twice.
+			seq := tcp.Seq
+			if tcp.SYN {
+				seq++
+			}
+			if old := int32(uint32(nextSeq) - seq); old > 0 {
+				s.src.RetransBytes += uint64(min(int(old), n))
+			}
+		}
+	}
 	if s.done {
 		s.t.stats.Ignored++
 		return false
@@ -381,6 +466,7 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, _ reassembly.Assembl
 	if skip > 0 {
 		s.t.stats.Gaps++
 		s.t.stats.GapBytes += uint64(skip)
+		s.src.GapBytes += uint64(skip)
 		s.next[d] += uint32(skip)
 		s.call(heldCall{kind: callGap, dir: d, n: skip})
 	}
@@ -406,6 +492,7 @@ func (s *stream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
 	if s.started[DirAB] != s.started[DirBA] {
 		// Only one direction was ever seen: a mirror that copies one way.
 		s.t.stats.OneSided++
+		s.src.OneSided++
 	}
 	s.call(heldCall{kind: callClose})
 	return true

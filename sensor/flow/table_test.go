@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -344,9 +346,113 @@ func TestTable(t *testing.T) {
 			r := &rec{refuse: tc.refuse}
 			tbl := NewTable(tc.cfg, r.newHandler)
 			run(t, tbl, r, tc.steps)
-			if got := tbl.Stats(); got != tc.stats {
-				t.Errorf("stats\n got %+v\nwant %+v", got, tc.stats)
+			want := tc.stats
+			want.PayloadBytes = payloadOf(tc.steps)
+			checkStats(t, "stats", tbl.Stats(), want)
+		})
+	}
+}
+
+// TestTableSources: the counters of each mirror source (the tunnel its
+// connections arrived in) see only that source's retransmissions, gaps and
+// one-sided connections.
+func TestTableSources(t *testing.T) {
+	vxlan := decap.Tunnel{Kind: decap.KindVXLAN, ID: 4242}
+	vlan := decap.Tunnel{VLAN: 7, Tagged: true}
+	vx := tuple{a: cli, b: srv, tun: vxlan}
+	vl := tuple{a: cli, b: srv, tun: vlan}
+	const req = "GET / HTTP/1.1\r\n\r\n" // 18 bytes, seq 1001..1018
+
+	for _, tc := range []struct {
+		name   string
+		refuse bool // the Handler's Data returns false
+		pkts   []pk // then FlushAll
+		want   map[uint64]SourceStats
+	}{{
+		name: "retransmission on one tunnel, loss on another",
+		pkts: []pk{
+			vx.ab(0, "S", 1000, 0, ""),
+			vx.ba(1*ms, "SA", 5000, 1001, ""),
+			vx.ab(2*ms, "PA", 1001, 5001, req),
+			vx.ab(300*ms, "PA", 1001, 5001, req),             // all 18 again
+			vx.ab(301*ms, "PA", 1011, 5001, req[10:]+"more"), // 8 again, 4 new
+			vx.ab(302*ms, "PA", 995, 5001, "early"),          // before the SYN's seq: old
+			vx.ba(303*ms, "PA", 5001, 1023, "HTTP/1.1 204 \r\n\r\n"),
+			vx.ba(304*ms, "PA", 5001, 1023, "HTTP/1.1 204 \r\n\r\n"), // the mirror copied it twice
+
+			vl.ab(0, "S", 1000, 0, ""),
+			vl.ab(2*ms, "PA", 1001, 5001, "aaaaaaaaaa"),
+			// 1011 "bbbbbbbbbb" is lost; only the client's side is mirrored.
+			vl.ab(4*ms, "PA", 1021, 5001, "cccccccccc"),
+			vl.ab(5*ms, "PA", 1021, 5001, "cccc"), // queued data sent again: not delivered yet, not counted
+		},
+		want: map[uint64]SourceStats{
+			vxlan.Pack(): {PayloadBytes: 18 + 18 + 12 + 5 + 17 + 17, RetransBytes: 18 + 8 + 5 + 17, Connections: 1},
+			vlan.Pack():  {PayloadBytes: 10 + 10 + 4, GapBytes: 10, Connections: 1, OneSided: 1},
+		},
+	}, {
+		name: "joined mid-stream",
+		pkts: []pk{
+			vx.ab(0, "PA", 3000, 7000, req),
+			// 10 bytes from before we joined and 2 delivered: all old.
+			vx.ab(1*ms, "PA", 2990, 7000, "0123456789ab"),
+		},
+		want: map[uint64]SourceStats{
+			vxlan.Pack(): {PayloadBytes: 18 + 12, RetransBytes: 12, Connections: 1, OneSided: 1},
+		},
+	}, {
+		name:   "handler gives up: its bytes are ignored",
+		refuse: true,
+		pkts: []pk{
+			vl.ab(0, "S", 1000, 0, ""),
+			vl.ba(1*ms, "SA", 5000, 1001, ""),
+			vl.ab(2*ms, "PA", 1001, 5001, req),
+			vl.ab(3*ms, "PA", 1001, 5001, req), // a retransmission, but nobody is looking
+			vl.ab(4*ms, "PA", 1030, 5001, "after a hole"),
+		},
+		want: map[uint64]SourceStats{
+			vlan.Pack(): {PayloadBytes: 18 + 18 + 12, IgnoredBytes: 18 + 12, Connections: 1},
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &rec{refuse: tc.refuse}
+			tbl := NewTable(Config{}, r.newHandler)
+			for _, p := range tc.pkts {
+				feed(tbl, p)
+			}
+			tbl.FlushAll()
+			if got := tbl.Stats().Sources; !maps.Equal(got, tc.want) {
+				t.Errorf("sources\n got %+v\nwant %+v\ncalls:\n\t%s", got, tc.want, strings.Join(r.log, "\n\t"))
 			}
 		})
+	}
+}
+
+// TestTableSourcesBounded: past MaxSources, connections count under
+// OtherSource, and Stats hands out a copy.
+func TestTableSourcesBounded(t *testing.T) {
+	var c counter
+	tbl := NewTable(Config{}, c.newHandler)
+	const n = MaxSources + 6
+	for i := range n {
+		tp := tuple{a: cli, b: srv, tun: decap.Tunnel{Kind: decap.KindVXLAN, ID: uint32(i + 1)}}
+		feed(tbl, tp.ab(time.Duration(i)*ms, "PA", 1000, 1, "x"))
+	}
+	st := tbl.Stats()
+	if len(st.Sources) != MaxSources+1 {
+		t.Fatalf("%d sources, want %d", len(st.Sources), MaxSources+1)
+	}
+	for i := range MaxSources {
+		k := decap.Tunnel{Kind: decap.KindVXLAN, ID: uint32(i + 1)}.Pack()
+		if got := st.Sources[k]; got != (SourceStats{PayloadBytes: 1, Connections: 1}) {
+			t.Errorf("vxlan=%d: %+v", i+1, got)
+		}
+	}
+	if got := st.Sources[OtherSource]; got != (SourceStats{PayloadBytes: 6, Connections: 6}) {
+		t.Errorf("other: %+v", got)
+	}
+	st.Sources[OtherSource] = SourceStats{}
+	if got := tbl.Stats().Sources[OtherSource]; got.Connections != 6 {
+		t.Errorf("changing a copy of the stats changed the Table's: %+v", got)
 	}
 }
