@@ -157,20 +157,42 @@ func SplitTarget(target string) (path, query string) {
 	return target, ""
 }
 
-// Observe adds one transaction.
-func (inv *Inventory) Observe(t *http1.Transaction) {
+// Observation is what the inventory made of one transaction, for the
+// analysers that follow it (package detect): the endpoint it counted
+// towards and what it read of the content.
+type Observation struct {
+	// Endpoint is the endpoint counted, nil for a transaction without a
+	// request. It stays owned by the Inventory: read it before the next
+	// Observe, under the same lock.
+	Endpoint *Endpoint
+	// New reports that this transaction made the endpoint.
+	New bool
+	// Authenticated reports credentials in the request (any scheme).
+	Authenticated bool
+	// Analysed reports that the bodies were scanned (busy endpoints are
+	// sampled); RespClasses is then the set of sensitive-data classes
+	// found in the response, one bit per sensitive.Class.
+	Analysed    bool
+	RespClasses uint32
+}
+
+// Observe adds one transaction and says what it was.
+func (inv *Inventory) Observe(t *http1.Transaction) Observation {
 	inv.stats.Transactions++
 	r := &t.Request
 	if r.Method == "" {
 		inv.stats.NoRequest++
-		return
+		return Observation{}
 	}
 	svc := inv.serviceOf(r.Host, t.Server, t.Tunnel)
 	path, query := SplitTarget(r.Target)
+	before := inv.nextID
 	e := inv.endpoint(svc, r.Host, r.Method, path)
-	e.observe(t, query)
+	o := Observation{Endpoint: e, New: e.ID > before}
+	e.observe(t, query, &o)
 	inv.client = t.Client.Addr().As16()
 	e.clients.Insert(inv.client[:])
+	return o
 }
 
 // serviceKey is what ServiceName builds a name from.
@@ -314,7 +336,7 @@ func (inv *Inventory) retire(e, d *Endpoint) {
 
 // observe updates the endpoint with one transaction; Observe counts its
 // client.
-func (e *Endpoint) observe(t *http1.Transaction, query string) {
+func (e *Endpoint) observe(t *http1.Transaction, query string, o *Observation) {
 	ts := t.Time()
 	if e.FirstSeen.IsZero() || ts.Before(e.FirstSeen) {
 		e.FirstSeen = ts
@@ -357,7 +379,7 @@ func (e *Endpoint) observe(t *http1.Transaction, query string) {
 		q.Count++
 		q.Types |= inferType(value)
 	}
-	e.observeContent(t, reqType, respType)
+	e.observeContent(t, reqType, respType, o)
 	if t.Response.Seen() {
 		_ = e.latency.Add(float64(t.Latency()) / float64(time.Millisecond))
 		_ = e.rspSize.Add(float64(t.Response.Body.Len))
@@ -395,6 +417,17 @@ func (inv *Inventory) Endpoints() []*Endpoint {
 	return out
 }
 
+// Route returns the endpoint's template as it stands now. Unlike the
+// Template field, which Endpoints refreshes, it is current between calls
+// to Endpoints; it allocates, so call it when a template is needed, not
+// per transaction.
+func (e *Endpoint) Route() string {
+	if e.node != nil {
+		return e.node.template()
+	}
+	return e.Template
+}
+
 // Evidence returns why the last parameter of an endpoint's template is a
 // parameter, or nil.
 func (e *Endpoint) Evidence() *Evidence {
@@ -408,8 +441,9 @@ func (e *Endpoint) Evidence() *Evidence {
 
 // observeContent records authentication, sensitive data and body schemas;
 // reqType and respType are the Content-Type headers.
-func (e *Endpoint) observeContent(t *http1.Transaction, reqType, respType string) {
+func (e *Endpoint) observeContent(t *http1.Transaction, reqType, respType string, o *Observation) {
 	r := auth.Classify(&t.Request, t.Time())
+	o.Authenticated = r.Schemes != 0
 	for s := range r.Schemes.All() { // "none" when there is none
 		e.Auth[s.String()]++
 	}
@@ -437,6 +471,7 @@ func (e *Endpoint) observeContent(t *http1.Transaction, reqType, respType string
 		return
 	}
 	e.Analysed++
+	o.Analysed = true
 	var buf [16]sensitive.Finding
 	found := buf[:0]
 	found = sensitive.Scan(t.Request.Body.Sample, reqType, found)
@@ -451,6 +486,7 @@ func (e *Endpoint) observeContent(t *http1.Transaction, reqType, respType string
 		dir := "request"
 		if i >= nreq {
 			dir = "response"
+			o.RespClasses |= 1 << f.Class
 		}
 		k := sensitiveKey{dir, f.Class.String(), f.Path}
 		if s := e.sensitive[k]; s != nil {

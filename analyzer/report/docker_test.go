@@ -10,6 +10,7 @@ import (
 	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/analyzer/spec"
+	"github.com/apitap/apitap/sensor/http1"
 	"github.com/apitap/apitap/sensor/sensortest"
 )
 
@@ -23,7 +24,7 @@ func inventoryOf(t *testing.T, pcap string, idx *spec.Index) *inventory.Inventor
 		cfg.Specs = idx
 	}
 	inv := inventory.New(cfg)
-	sensortest.Each(t, sensortest.Corpus(t, pcap), inv.Observe)
+	sensortest.Each(t, sensortest.Corpus(t, pcap), func(x *http1.Transaction) { inv.Observe(x) })
 	return inv
 }
 

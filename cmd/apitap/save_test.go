@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/sensor/http1"
 	"github.com/apitap/apitap/sensor/sensortest"
 	"github.com/apitap/apitap/storage"
 )
@@ -17,7 +18,7 @@ func TestSaveAfterFailedWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sensortest.Each(t, demo("mattermost-api-v4.pcap"), inv.Observe)
+	sensortest.Each(t, demo("mattermost-api-v4.pcap"), func(x *http1.Transaction) { inv.Observe(x) })
 	want := len(inv.Endpoints())
 	if want == 0 {
 		t.Fatal("no endpoints in the demo capture")

@@ -6,12 +6,15 @@
 package sensortest
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/flow"
 	"github.com/apitap/apitap/sensor/http1"
 )
 
@@ -77,4 +80,32 @@ func Transactions(tb testing.TB, path string) []*http1.Transaction {
 	var txs []*http1.Transaction
 	Each(tb, path, func(x *http1.Transaction) { txs = append(txs, x) })
 	return txs
+}
+
+// Exchange parses one request and its response, given as raw HTTP/1.1
+// bytes, through the same parser the sensor runs, and returns the
+// transaction: the request sent at start by client, the response sent
+// latency later by server. Tests of analysers build traffic with it
+// instead of filling a Transaction by hand, so what they see is what the
+// parser makes of the bytes. resp may be "" for an unanswered request.
+func Exchange(tb testing.TB, client, server netip.AddrPort, start time.Time, latency time.Duration, req, resp string) *http1.Transaction {
+	tb.Helper()
+	var got *http1.Transaction
+	p := http1.NewParser(http1.Config{}, nil, func(t *http1.Transaction) { got = t })
+	c := p.NewConn(flow.Key{A: client, B: server})
+	feed := func(dir flow.Dir, seq uint32, data string, at time.Time, ack uint32) {
+		if data != "" {
+			c.Data(dir, seq, []byte(data), []flow.Span{{Seq: seq, Time: at.UnixNano(), Ack: ack, AckOK: true}})
+		}
+	}
+	const reqISN, respISN = 1000, 5000
+	feed(flow.DirAB, reqISN, req, start, respISN)
+	feed(flow.DirBA, respISN, resp, start.Add(latency), reqISN+uint32(len(req)))
+	c.End(flow.DirAB)
+	c.End(flow.DirBA)
+	c.Close()
+	if got == nil {
+		tb.Fatalf("no transaction parsed from %q", req)
+	}
+	return got
 }
