@@ -103,3 +103,22 @@ func (s *Store) ForEach(bucket string, fn func(key, value []byte) error) error {
 		return bk.ForEach(fn)
 	})
 }
+
+// ForEachFrom calls fn for every key of bucket at or after start, in key
+// order: a listing of time-ordered keys since some time seeks to it rather
+// than reading the bucket from its first key. A missing bucket has no keys.
+func (s *Store) ForEachFrom(bucket, start string, fn func(key, value []byte) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		bk := tx.Bucket([]byte(bucket))
+		if bk == nil {
+			return nil
+		}
+		c := bk.Cursor()
+		for k, v := c.Seek([]byte(start)); k != nil; k, v = c.Next() {
+			if err := fn(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

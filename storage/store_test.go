@@ -166,3 +166,30 @@ func TestFailedWriteKeepsBatch(t *testing.T) {
 		t.Errorf("stored %v, want k1:new k2:v2", got)
 	}
 }
+
+func TestForEachFrom(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var b Batch
+	for _, k := range []string{"a", "b", "c", "d"} {
+		b.Put("x", k, []byte(k))
+	}
+	if err := s.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ bucket, start, want string }{
+		{"x", "", "abcd"}, {"x", "b", "bcd"}, {"x", "bb", "cd"}, {"x", "e", ""}, {"missing", "a", ""},
+	} {
+		var got string
+		err := s.ForEachFrom(c.bucket, c.start, func(k, v []byte) error {
+			got += string(k)
+			return nil
+		})
+		if err != nil || got != c.want {
+			t.Errorf("ForEachFrom(%q, %q) = %q, %v; want %q", c.bucket, c.start, got, err, c.want)
+		}
+	}
+}
