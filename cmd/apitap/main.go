@@ -5,6 +5,7 @@
 //
 //	apitap read [flags] CAPTURE...
 //	apitap inventory --state DIR [flags]
+//	apitap alerts --state DIR [flags]
 //	apitap version
 package main
 
@@ -29,6 +30,8 @@ func run(args []string) int {
 		return cmdRead(args[1:], os.Stdout, os.Stderr)
 	case "inventory":
 		return cmdInventory(args[1:], os.Stdout, os.Stderr)
+	case "alerts":
+		return cmdAlerts(args[1:], os.Stdout, os.Stderr)
 	case "run":
 		return cmdRun(args[1:], os.Stdout, os.Stderr)
 	case "version", "--version", "-version":
@@ -50,6 +53,7 @@ func usage() {
 commands:
   read [flags] CAPTURE...   parse HTTP transactions from pcap/pcapng files (optionally .gz)
   inventory --state DIR     the API inventory: documented, shadow, zombie and orphan endpoints
+  alerts --state DIR        the stored alerts, newest first (--since T, --format table|json)
   run --iface IF [flags]    the live sensor: capture mirrored traffic, keep the inventory
   version                   print the version
 
