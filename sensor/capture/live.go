@@ -41,8 +41,12 @@ type LiveConfig struct {
 }
 
 // CompileFilter compiles a tcpdump-syntax filter to classic BPF, in pure
-// Go (github.com/packetcap/go-pcap/filter), for an Ethernet link.
+// Go (github.com/packetcap/go-pcap/filter), for an Ethernet link. The empty
+// filter compiles to no instructions: keep everything.
 func CompileFilter(expr string) ([]bpf.RawInstruction, error) {
+	if expr == "" {
+		return nil, nil
+	}
 	f := filter.NewExpression(expr).Compile()
 	if f == nil {
 		return nil, fmt.Errorf("filter %q: not understood", expr)
@@ -190,6 +194,20 @@ func (l *Live) retag(data []byte, ci gopacket.CaptureInfo) ([]byte, gopacket.Cap
 	ci.CaptureLength = len(l.tagged)
 	ci.Length += 4 // the kernel does not count the tag it took off
 	return l.tagged, ci
+}
+
+// SetFilter replaces the socket's capture filter with a compiled one (see
+// CompileFilter); an empty one keeps everything. The kernel swaps it at
+// once, so it can be called while another goroutine reads; frames already
+// in the ring are still read. A filter needs an Ethernet interface.
+func (l *Live) SetFilter(raw []bpf.RawInstruction) error {
+	if len(raw) > 0 && l.link != layers.LinkTypeEthernet {
+		return liveError(l.name, fmt.Errorf("a capture filter needs an Ethernet interface, this one carries %v", l.link))
+	}
+	if err := l.tp.SetBPF(raw); err != nil {
+		return liveError(l.name, fmt.Errorf("filter: %w", err))
+	}
+	return nil
 }
 
 // Name returns the interface name.

@@ -10,6 +10,7 @@ import (
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/internal/testlink"
 	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/net/bpf"
 )
 
 // The kernel strips the outer 802.1Q tag of every frame it receives before
@@ -79,6 +80,76 @@ func TestLiveVLANTag(t *testing.T) {
 	}
 }
 
+// SetFilter swaps the filter of an open socket: frames the old filter
+// refused are gone, those sent after the swap that the new one admits are
+// read, and an empty filter admits everything again.
+func TestLiveSetFilter(t *testing.T) {
+	a, b := testlink.Veth(t)
+	l, err := capture.OpenLive(capture.LiveConfig{Interface: b, BlockSize: 1 << 16, NumBlocks: 4, Timeout: 20 * time.Millisecond,
+		Filter: "udp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	send := testlink.NewSender(t, a)
+	frame := func(mark byte) []byte {
+		return append([]byte{
+			2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0, // Ethernet
+			0x45, 0, 0, 41, 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, // IPv4
+			0x9c, 0x40, 0, 80, 0, 0, 3, 0xe8, 0, 0, 0, 1, 0x50, 0x18, 2, 0, 0, 0, 0, 0, // TCP to port 80
+		}, mark)
+	}
+	// marks reads for d and returns the marks of the test's frames seen.
+	marks := func(d time.Duration) []byte {
+		var got []byte
+		for deadline := time.Now().Add(d); time.Now().Before(deadline); {
+			pk, err := l.Next()
+			if errors.Is(err, capture.ErrTimeout) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pk.Data) == 55 && bytes.Equal(pk.Data[:54], frame(0)[:54]) {
+				got = append(got, pk.Data[54])
+			}
+		}
+		return got
+	}
+	compile := func(expr string) []bpf.RawInstruction {
+		raw, err := capture.CompileFilter(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	send.Send(t, frame(1))
+	if got := marks(200 * time.Millisecond); len(got) != 0 {
+		t.Fatalf("'udp' let TCP frames %v through", got)
+	}
+	if err := l.SetFilter(compile("tcp port 80")); err != nil {
+		t.Fatal(err)
+	}
+	send.Send(t, frame(2))
+	if got := marks(200 * time.Millisecond); string(got) != "\x02" {
+		t.Errorf("with 'tcp port 80': frames %v, want [2]", got)
+	}
+	if err := l.SetFilter(compile("tcp port 8080")); err != nil {
+		t.Fatal(err)
+	}
+	send.Send(t, frame(3))
+	if got := marks(200 * time.Millisecond); len(got) != 0 {
+		t.Errorf("with 'tcp port 8080': frames %v, want none", got)
+	}
+	if err := l.SetFilter(nil); err != nil {
+		t.Fatal(err)
+	}
+	send.Send(t, frame(4))
+	if got := marks(200 * time.Millisecond); string(got) != "\x04" {
+		t.Errorf("without a filter: frames %v, want [4]", got)
+	}
+}
+
 // Ring sizes afpacket refuses are reported, with the interface, before any
 // socket is opened (so without privileges too).
 func TestOpenLiveBadRing(t *testing.T) {
@@ -102,6 +173,10 @@ func TestLiveTun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	raw, _ := capture.CompileFilter("tcp")
+	if err := l.SetFilter(raw); err == nil || !strings.Contains(err.Error(), "capture filter needs an Ethernet interface") {
+		t.Errorf("SetFilter on %s: got %v, want it refused", name, err)
+	}
 	packet := []byte{
 		0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, // IPv4
 		0x9c, 0x40, 0, 80, 0, 0, 3, 0xe8, 0, 0, 0, 1, 0x50, 0x10, 2, 0, 0, 0, 0, 0, // TCP ACK
