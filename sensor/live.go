@@ -352,3 +352,27 @@ func tunnelLabel(k uint64) string {
 	}
 	return decap.Unpack(k).String()
 }
+
+// SetFilter replaces the capture filter (tcpdump syntax; "" keeps
+// everything) on every socket while capture runs. A filter that does not
+// compile changes nothing; should the kernel refuse it on one socket, the
+// sockets already changed get the old filter back. Frames already in the
+// rings are still read. Not for use concurrently with itself or Stop.
+func (l *Live) SetFilter(expr string) error {
+	raw, err := capture.CompileFilter(expr)
+	if err != nil {
+		return err
+	}
+	for i, src := range l.srcs {
+		if err := src.SetFilter(raw); err != nil {
+			if old, cerr := capture.CompileFilter(l.cfg.Capture.Filter); cerr == nil {
+				for _, s := range l.srcs[:i] {
+					s.SetFilter(old)
+				}
+			}
+			return err
+		}
+	}
+	l.cfg.Capture.Filter = expr
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,4 +81,58 @@ func TestLiveFragmentedMirror(t *testing.T) {
 		t.Errorf("%d frames replayed live: %d transactions, reading the file: %d\nlive:\n%q\nfile:\n%q",
 			frames, len(got), len(want), got, want)
 	}
+}
+
+// SetFilter changes every socket or none: a filter that does not compile
+// is refused, and one the kernel takes on the first interface but that the
+// second (a tun device: no Ethernet header) refuses is taken back from the
+// first, so traffic the old filter admitted still arrives.
+func TestLiveSetFilterAllOrNothing(t *testing.T) {
+	const file = "zeek/http/get-gzip.pcap" // TCP port 80
+	a, b := testlink.Veth(t)
+	tun, _ := testlink.Tun(t)
+	var (
+		mu  sync.Mutex
+		got int
+	)
+	l, err := sensor.StartLive(sensor.LiveConfig{
+		Interfaces: []string{b, tun},
+		Workers:    2,
+		Capture:    capture.LiveConfig{BlockSize: 1 << 16, NumBlocks: 4, Timeout: 20 * time.Millisecond},
+	}, func(*http1.Transaction) { mu.Lock(); got++; mu.Unlock() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Stop()
+	if err := l.SetFilter("nonsense words"); err == nil {
+		t.Error(`"nonsense words" was taken`)
+	}
+	if err := l.SetFilter("tcp port 8080"); err == nil || !strings.Contains(err.Error(), "capture on "+tun+": a capture filter needs an Ethernet interface") {
+		t.Errorf("a filter on %s: %v, want it refused by name", tun, err)
+	}
+	send := testlink.NewSender(t, a)
+	src, err := capture.OpenFile(sensortest.Corpus(t, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for {
+		pk, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		send.Send(t, pk.Data)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := got
+		mu.Unlock()
+		if n > 0 {
+			return
+		}
+	}
+	t.Error("no transaction: the refused filter stayed on " + b)
 }
