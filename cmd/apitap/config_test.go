@@ -59,10 +59,11 @@ func newTestFlags() (*flag.FlagSet, *string, *int, *time.Duration, *specFiles) {
 	return fs, iface, workers, flush, &specs
 }
 
-// TestReloadSpecs: SIGHUP reads the specs the config file lists now, not
+// TestReadReload: SIGHUP reads the specs the config file lists now, not
 // those it listed at the start; a --spec on the command line still wins,
-// and a broken file is an error naming its key.
-func TestReloadSpecs(t *testing.T) {
+// and a broken file, a value run cannot use or a spec that does not load
+// is an error naming its key (and line) or file, with nothing to apply.
+func TestReadReload(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, s string) string {
 		p := filepath.Join(dir, name)
@@ -88,13 +89,27 @@ func TestReloadSpecs(t *testing.T) {
 		{"iface: eth9\nspec: [" + a + "]\n", []string{"--spec", b}, []string{b}},
 	} {
 		write("apitap.yaml", tc.config)
-		files, idx, err := reloadSpecs(append(slices.Clone(args), tc.args...))
+		o, idx, err := readReload(append(slices.Clone(args), tc.args...))
+		var files specFiles
+		if o != nil {
+			files = o.specs
+		}
 		if err != nil || !slices.Equal(files, tc.want) || (idx == nil) != (len(tc.want) == 0) {
 			t.Errorf("config %q, args %q: specs %q (index %v), %v; want %q", tc.config, tc.args, files, idx != nil, err, tc.want)
 		}
 	}
-	write("apitap.yaml", "iface: eth9\nspecs: ["+a+"]\n")
-	if _, _, err := reloadSpecs(args); err == nil || !strings.Contains(err.Error(), `unknown key "specs"`) {
-		t.Errorf("a misspelt key: %v, want an error naming it", err)
+	for _, tc := range []struct{ config, want string }{
+		{"iface: eth9\nspecs: [" + a + "]\n", `:2: unknown key "specs"`},
+		{"iface: eth9\nworkers: many\n", `:2: key "workers": parse error`},
+		{"iface: [eth9\n", "yaml:"},
+		{"iface: eth9\nfilter: portt 80\n", `--filter: filter "portt 80": parse error`},
+		{"iface: eth9\nflush-interval: 0s\n", `--flush-interval 0s: want a positive duration`},
+		{"iface: eth9\nlog-format: xml\n", `--log-format "xml": want json or console`},
+		{"iface: eth9\nspec: [" + filepath.Join(dir, "missing.yaml") + "]\n", "missing.yaml"},
+	} {
+		write("apitap.yaml", tc.config)
+		if o, _, err := readReload(args); o != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("config %q: %v, want nothing and an error containing %q", tc.config, err, tc.want)
+		}
 	}
 }

@@ -325,10 +325,15 @@ func buildApitap(t testing.TB) string {
 // startRun starts apitap run in the monitor namespace and waits until it
 // captures.
 func (s *span) startRun(bin, state string, extra ...string) (*exec.Cmd, *lockedBuffer) {
+	return s.startRunArgs(bin, append([]string{"--iface", s.prefix + "mon0",
+		"--workers", "2", "--state", state, "--flush-interval", "500ms", "--log-format", "console"}, extra...)...)
+}
+
+// startRunArgs starts apitap run with just these arguments.
+func (s *span) startRunArgs(bin string, runArgs ...string) (*exec.Cmd, *lockedBuffer) {
 	t := s.t
 	var log lockedBuffer
-	args := append([]string{"netns", "exec", s.prefix + "mon", bin, "run", "--iface", s.prefix + "mon0",
-		"--workers", "2", "--state", state, "--flush-interval", "500ms", "--log-format", "console"}, extra...)
+	args := append([]string{"netns", "exec", s.prefix + "mon", bin, "run"}, runArgs...)
 	run := exec.Command("ip", args...)
 	run.Stderr = &log
 	if err := run.Start(); err != nil {
@@ -514,10 +519,71 @@ func TestRunReloadSpecs(t *testing.T) {
 			}
 			documentItems()
 			run.Process.Signal(syscall.SIGHUP)
-			waitFor(t, func() bool { return strings.Contains(log.String(), "specs reloaded") })
+			waitFor(t, func() bool { return strings.Contains(log.String(), "configuration reloaded") })
 			if c := classOf(); c != "documented" {
 				t.Errorf("after the reload: %s, want documented\n%s", c, log.String())
 			}
 		})
+	}
+}
+
+// TestRunReloadConfig: SIGHUP applies a new capture filter from the
+// --config file to the running sockets (the traffic it refused arrives
+// once it admits it), warns that a changed workers key needs a restart,
+// and keeps everything as it is when the file's new filter is invalid.
+func TestRunReloadConfig(t *testing.T) {
+	s := newSpan(t)
+	bin := buildApitap(t)
+	s.startServer()
+	cfg := filepath.Join(t.TempDir(), "apitap.yaml")
+	write := func(filter string, workers int) {
+		conf := fmt.Sprintf("iface: %smon0\nworkers: %d\nlisten: 127.0.0.1:9192\nlog-format: console\nfilter: %s\n", s.prefix, workers, filter)
+		if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("tcp port 9999", 1)
+	run, log := s.startRunArgs(bin, "--config", cfg)
+	requests := func() int {
+		out, err := s.inNS("mon", "fetch", "APITAP_URL=http://127.0.0.1:9192/api/v1/endpoints").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []invRow
+		if err := json.Unmarshal(out, &rows); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return requestsOf(rows, "GET /api/v1/items/{id}")
+	}
+	hup := func(want string) {
+		t.Helper()
+		n := strings.Count(log.String(), want)
+		run.Process.Signal(syscall.SIGHUP)
+		waitFor(t, func() bool { return strings.Count(log.String(), want) > n })
+	}
+	time.Sleep(300 * time.Millisecond) // the server listening
+	s.items(3)
+	time.Sleep(400 * time.Millisecond) // workers flush their batches every 250ms
+	if n := requests(); n != 0 {
+		t.Fatalf("with 'tcp port 9999': %d requests seen, want none", n)
+	}
+
+	write("tcp port 8080", 2)
+	hup("configuration reloaded")
+	if l := log.String(); !strings.Contains(l, "configuration keys need a restart") || !strings.Contains(l, `"keys": ["workers"]`) {
+		t.Errorf("no warning that workers needs a restart:\n%s", l)
+	}
+	s.items(4)
+	waitFor(t, func() bool { return requests() == 4 })
+
+	write("portt 8080", 2) // invalid: the running filter stays
+	hup("configuration not reloaded")
+	if l := log.String(); !strings.Contains(l, `--filter: filter \"portt 8080\"`) {
+		t.Errorf("the invalid filter is not named in the log:\n%s", l)
+	}
+	s.items(2)
+	waitFor(t, func() bool { return requests() == 6 })
+	if l := log.String(); strings.Count(l, "\terror\t") != 1 {
+		t.Errorf("errors in the log besides the invalid filter:\n%s", l)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,7 +42,12 @@ type runOptions struct {
 	specs                                    specFiles
 	flushEvery                               time.Duration
 	capture                                  capture.LiveConfig
+	flags                                    *flag.FlagSet // parsed into the fields above; diffRun reads them through it
 }
+
+// liveKeys are the keys of run a SIGHUP applies while capture goes on;
+// any other key takes effect at the next start.
+var liveKeys = []string{"filter", "flush-interval", "spec"}
 
 // parseRun parses run's command line, then the --config file it names:
 // flags given on the command line override the file. Errors are written to
@@ -53,7 +59,7 @@ func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, erro
 	fs.StringVar(&o.ifaces, "iface", "", "capture from these `INTERFACES`, comma-separated (required)")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "pipelines, each with its own reassembly state")
 	fs.StringVar(&o.state, "state", "", "keep the API inventory in the store in `DIR`")
-	fs.Var(&o.specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE); repeatable; reloaded on SIGHUP")
+	fs.Var(&o.specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE); repeatable; read again on SIGHUP")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
 	fs.DurationVar(&o.flushEvery, "flush-interval", 10*time.Second, "write the inventory to the store this often")
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or console")
@@ -62,10 +68,19 @@ func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, erro
 	fs.StringVar(&o.capture.Filter, "filter", "", "capture filter `EXPR` in tcpdump syntax, applied in the kernel")
 	fs.IntVar(&o.capture.BlockSize, "ring-block-size", 1<<20, "bytes per ring block")
 	fs.IntVar(&o.capture.NumBlocks, "ring-blocks", 64, "blocks per ring (per socket)")
-	fs.StringVar(&o.config, "config", "", "read flags from the YAML `FILE` (keys are flag names); flags given here override it; its spec list is read again on SIGHUP")
+	fs.StringVar(&o.config, "config", "", "read flags from the YAML `FILE` (keys are flag names); flags given here override it; read again on SIGHUP")
 	fs.IntVar(&o.vxlanPort, "vxlan-port", 0, "also open a UDP socket on this `PORT` (4789 for AWS VPC Traffic Mirroring), so the host does not answer the mirror with ICMP errors")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: apitap run --iface IF[,IF...] [flags]\n\nCaptures mirrored traffic live (AF_PACKET) and keeps the API inventory.\n\nflags:\n")
+		fmt.Fprint(stderr, `usage: apitap run --iface IF[,IF...] [flags]
+
+Captures mirrored traffic live (AF_PACKET) and keeps the API inventory.
+
+SIGHUP reads the --config file and the specs again: filter, flush-interval
+and spec take effect while capture goes on; a change to any other key is
+logged and waits for a restart. An invalid file changes nothing.
+
+flags:
+`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -77,19 +92,61 @@ func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, erro
 			return nil, fs, err
 		}
 	}
+	o.flags = fs
 	return &o, fs, nil
 }
 
-// reloadSpecs reads the specs again, as SIGHUP asks: parsing the same
-// command line again reads the config file again, so an edited spec list
-// there is taken up (one on the command line still wins).
-func reloadSpecs(args []string) (specFiles, *spec.Index, error) {
+// check finds the values the flag parser lets through that run cannot use.
+func (o *runOptions) check() error {
+	if _, err := capture.CompileFilter(o.capture.Filter); err != nil {
+		return fmt.Errorf("--filter: %w", err)
+	}
+	if o.flushEvery <= 0 {
+		return fmt.Errorf("--flush-interval %v: want a positive duration", o.flushEvery)
+	}
+	if o.logFormat != "json" && o.logFormat != "console" {
+		return fmt.Errorf("--log-format %q: want json or console", o.logFormat)
+	}
+	return nil
+}
+
+// readReload reads the configuration again, as SIGHUP asks: parsing the
+// same command line again reads the --config file as it is now (a flag on
+// the command line still wins), and the specs it names are loaded. Any
+// error (bad YAML, an unknown key, a bad value, a spec that does not load)
+// is returned, and then nothing is to change.
+func readReload(args []string) (*runOptions, *spec.Index, error) {
 	o, _, err := parseRun(args, io.Discard)
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := o.check(); err != nil {
+		return nil, nil, err
+	}
 	idx, err := o.specs.load()
-	return o.specs, idx, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, idx, nil
+}
+
+// diffRun compares the running options with those read again, key by key
+// (the flag names, as the config file spells them, in order): changes are
+// the keys that differ and a reload applies (liveKeys), restart those that
+// differ and only a restart applies.
+func diffRun(old, next *runOptions) (changes, restart []string) {
+	old.flags.VisitAll(func(f *flag.Flag) {
+		nf := next.flags.Lookup(f.Name)
+		if nf != nil && nf.Value.String() == f.Value.String() {
+			return
+		}
+		if slices.Contains(liveKeys, f.Name) {
+			changes = append(changes, f.Name)
+		} else {
+			restart = append(restart, f.Name)
+		}
+	})
+	return changes, restart
 }
 
 // cmdRun implements `apitap run`: the live sensor. It returns when a
@@ -106,11 +163,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	if o.capture.Filter != "" {
-		if _, err := capture.CompileFilter(o.capture.Filter); err != nil {
-			fmt.Fprintf(stderr, "apitap run: --filter: %v\n", err)
-			return 2
-		}
+	if err := o.check(); err != nil {
+		fmt.Fprintf(stderr, "apitap run: %v\n", err)
+		return 2
 	}
 	log, err := newLogger(o.logFormat, stderr)
 	if err != nil {
@@ -219,6 +274,36 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 	tick := time.NewTicker(o.flushEvery)
 	defer tick.Stop()
+	// reload applies what a SIGHUP can change while capture goes on, all
+	// of it or (an invalid file, a filter the kernel refuses) none.
+	reload := func() {
+		n, nidx, err := readReload(args)
+		if err != nil {
+			log.Error("configuration not reloaded", zap.Error(err))
+			return
+		}
+		changes, restart := diffRun(o, n)
+		if len(restart) > 0 {
+			log.Warn("configuration keys need a restart", zap.Strings("keys", restart))
+		}
+		if n.capture.Filter != o.capture.Filter {
+			if err := live.SetFilter(n.capture.Filter); err != nil {
+				log.Error("configuration not reloaded", zap.Error(err))
+				return
+			}
+			o.capture.Filter = n.capture.Filter
+		}
+		if n.flushEvery != o.flushEvery {
+			tick.Reset(n.flushEvery)
+			o.flushEvery = n.flushEvery
+		}
+		o.specs = n.specs // read again even when the list is the same: the files may have changed
+		mu.Lock()
+		idx = nidx
+		inv.SetSpecs(matcherOf(nidx))
+		mu.Unlock()
+		log.Info("configuration reloaded", zap.Strings("changed", changes), zap.Int("specs", len(n.specs)))
+	}
 	for {
 		select {
 		case <-tick.C:
@@ -226,15 +311,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			mirrorHealth(log, live)
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				if files, n, err := reloadSpecs(args); err != nil {
-					log.Error("reload specs", zap.Error(err))
-				} else {
-					mu.Lock()
-					idx = n
-					inv.SetSpecs(matcherOf(n))
-					mu.Unlock()
-					log.Info("specs reloaded", zap.Int("count", len(files)))
-				}
+				reload()
 				continue
 			}
 			log.Info("stopping", zap.String("signal", sig.String()))
