@@ -44,6 +44,8 @@ type Live struct {
 	cfg     LiveConfig
 	srcs    []*capture.Live
 	counts  []atomic.Pointer[readerCounts] // per source, published by its reader
+	backlog []atomic.Uint64                // per source: bytes in its ring at the last tick (see ringBacklog)
+	ring    uint64                         // bytes of each ring
 	workers []*worker
 	http    *http1.Stats
 	stop    atomic.Bool
@@ -83,6 +85,14 @@ func StartLive(cfg LiveConfig, emit func(*http1.Transaction)) (*Live, error) {
 		cfg.Workers = runtime.NumCPU()
 	}
 	l := &Live{cfg: cfg, http: new(http1.Stats)}
+	bs, nb := cfg.Capture.BlockSize, cfg.Capture.NumBlocks
+	if bs <= 0 {
+		bs = 1 << 20 // capture.OpenLive's defaults
+	}
+	if nb <= 0 {
+		nb = 64
+	}
+	l.ring = uint64(bs) * uint64(nb)
 	l.free.New = func() any {
 		return &frameBatch{data: make([]byte, 0, liveBatchBytes+65536), pkts: make([]capture.Packet, 0, liveBatchFrames)}
 	}
@@ -109,9 +119,10 @@ func StartLive(cfg LiveConfig, emit func(*http1.Transaction)) (*Live, error) {
 		go l.work(w)
 	}
 	l.counts = make([]atomic.Pointer[readerCounts], len(l.srcs))
+	l.backlog = make([]atomic.Uint64, len(l.srcs))
 	for i, src := range l.srcs {
 		l.readers.Add(1)
-		go l.read(src, &l.counts[i])
+		go l.read(src, &l.counts[i], &l.backlog[i])
 	}
 	return l, nil
 }
@@ -127,8 +138,9 @@ func (l *Live) closeSources() {
 // frames then queue in the kernel's ring, which is far larger than the
 // workers' queues, and when that fills too the kernel drops and counts
 // (apitap_capture_kernel_drops_total). Loss happens in one place, after
-// the largest buffer.
-func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
+// the largest buffer. At each tick the reader also measures how many bytes
+// the ring held (see ringBacklog).
+func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts], backlog *atomic.Uint64) {
 	defer l.readers.Done()
 	counts := readerCounts{Iface: src.Name(), Tunnels: map[uint64]*[2]uint64{}}
 	defer func() { c := counts.clone(); publish.Store(&c) }()
@@ -143,6 +155,7 @@ func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 		pending[i] = nil
 		l.workers[i].in <- b
 	}
+	var ring ringBacklog
 	lastFlush := time.Now()
 	for !l.stop.Load() {
 		pk, err := src.Next()
@@ -154,7 +167,12 @@ func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 			c := counts.clone()
 			publish.Store(&c)
 			if err == capture.ErrTimeout {
+				backlog.Store(ring.empty())
 				continue
+			}
+			if !ring.measuring {
+				ring = newRingBacklog(pk.LinkType)
+				ring.start(lastFlush)
 			}
 		}
 		if err != nil {
@@ -162,6 +180,11 @@ func (l *Live) read(src *capture.Live, publish *atomic.Pointer[readerCounts]) {
 				l.cfg.OnError(err)
 			}
 			return
+		}
+		if ring.measuring {
+			if n, done := ring.frame(pk.Info.Timestamp, len(pk.Data)); done {
+				backlog.Store(n)
+			}
 		}
 		owner := 0
 		if dec.Decode(pk.LinkType, pk.Data, &pk.Info, &pkt) == nil || pkt.Transport != decap.TransportNone {

@@ -27,6 +27,8 @@ var liveDescs = map[string]*prometheus.Desc{
 	"kernel_packets": desc("capture_kernel_packets_total", "Packets the kernel handed to the sockets, those it dropped included.", "interface"),
 	"kernel_drops":   desc("capture_kernel_drops_total", "Packets the kernel dropped because a ring was full.", "interface"),
 	"kernel_freezes": desc("capture_kernel_freezes_total", "Times a ring froze.", "interface"),
+	"ring_backlog":   desc("capture_ring_backlog_bytes", "Bytes of frames waiting in the capture ring at the last quarter-second tick, as the reader measured them; the fullest of the interface's rings.", "interface"),
+	"ring_usage":     desc("capture_ring_usage_ratio", "The capture ring's backlog over its size; the fullest of the interface's rings. Near 1 the kernel drops.", "interface"),
 	"decode_errors":  desc("decode_errors_total", "Frames that could not be decoded, by reason.", "reason"),
 	"truncated":      desc("decode_truncated_frames_total", "Frames cut by the snap length."),
 	"panics":         desc("panics_total", "Packets whose processing panicked (contained)."),
@@ -98,6 +100,14 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		counter("kernel_packets", v[0], iface)
 		counter("kernel_drops", v[1], iface)
 		counter("kernel_freezes", v[2], iface)
+	}
+	backlog := map[string]uint64{}
+	for i, s := range l.srcs {
+		backlog[s.Name()] = max(backlog[s.Name()], l.backlog[i].Load())
+	}
+	for iface, n := range backlog {
+		ch <- prometheus.MustNewConstMetric(liveDescs["ring_backlog"], prometheus.GaugeValue, float64(n), iface)
+		ch <- prometheus.MustNewConstMetric(liveDescs["ring_usage"], prometheus.GaugeValue, float64(n)/float64(l.ring), iface)
 	}
 	sum := l.pipelineStats()
 	for r, n := range sum.Undecodable {
