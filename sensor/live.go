@@ -3,13 +3,16 @@ package sensor
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/decap"
+	"github.com/apitap/apitap/sensor/flow"
 	"github.com/apitap/apitap/sensor/http1"
 )
 
@@ -52,6 +55,11 @@ type Live struct {
 	readers sync.WaitGroup
 	done    sync.WaitGroup
 	free    sync.Pool
+	// named holds the mirror sources summed under their own label (see
+	// sumSources); srcMu guards it, as the metrics and the health check
+	// sum concurrently.
+	srcMu sync.Mutex
+	named map[uint64]bool
 }
 
 type worker struct {
@@ -84,7 +92,7 @@ func StartLive(cfg LiveConfig, emit func(*http1.Transaction)) (*Live, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.NumCPU()
 	}
-	l := &Live{cfg: cfg, http: new(http1.Stats)}
+	l := &Live{cfg: cfg, http: new(http1.Stats), named: map[uint64]bool{}}
 	bs, nb := cfg.Capture.BlockSize, cfg.Capture.NumBlocks
 	if bs <= 0 {
 		bs = 1 << 20 // capture.OpenLive's defaults
@@ -270,10 +278,13 @@ func (l *Live) Stop() {
 
 // pipelineStats sums the workers' pipeline counters as last published
 // (workers publish them every quarter second; reading them directly would
-// race with the worker). Only the counters the metrics and Health read are
-// summed.
+// race with the worker). Only the counters the metrics, Health and Sources
+// read are summed.
 func (l *Live) pipelineStats() Stats {
 	sum := Stats{Undecodable: map[string]uint64{}}
+	sum.Flow.Sources = map[uint64]flow.SourceStats{}
+	l.srcMu.Lock()
+	defer l.srcMu.Unlock()
 	for _, w := range l.workers {
 		s := w.snap.Load()
 		if s == nil {
@@ -287,11 +298,70 @@ func (l *Live) pipelineStats() Stats {
 		sum.Flow.Gaps += s.Flow.Gaps
 		sum.Flow.GapBytes += s.Flow.GapBytes
 		sum.Flow.OneSided += s.Flow.OneSided
+		sum.Flow.PressureFlush += s.Flow.PressureFlush
+		sum.Flow.PayloadBytes += s.Flow.PayloadBytes
 		for r, n := range s.Undecodable {
 			sum.Undecodable[r] += n
 		}
+		l.sumSources(sum.Flow.Sources, s.Flow.Sources)
 	}
 	return sum
+}
+
+// sumSources adds a worker's per-source counters to sum. Each worker
+// counts 64 sources apart, but together they may have seen more: the first
+// maxTunnels sources summed keep their own key for good, later ones count
+// under the other key. So a source never moves between its label and
+// other, and every exported counter only grows. Call with srcMu held.
+func (l *Live) sumSources(sum, add map[uint64]flow.SourceStats) {
+	for _, k := range slices.Sorted(maps.Keys(add)) { // the same choice on every run
+		v := add[k]
+		if k != otherTunnel && !l.named[k] {
+			if len(l.named) < maxTunnels {
+				l.named[k] = true
+			} else {
+				k = otherTunnel
+			}
+		}
+		sum[k] = addSource(sum[k], v)
+	}
+}
+
+func addSource(a, b flow.SourceStats) flow.SourceStats {
+	a.PayloadBytes += b.PayloadBytes
+	a.RetransBytes += b.RetransBytes
+	a.GapBytes += b.GapBytes
+	a.IgnoredBytes += b.IgnoredBytes
+	a.Connections += b.Connections
+	a.OneSided += b.OneSided
+	return a
+}
+
+// Source is one mirror source's TCP counters, summed over the workers.
+type Source struct {
+	// Label names the source as the metrics' source label does: "none"
+	// for plain frames, "vxlan=4242", "vlan=10", "other" for the sources
+	// past the 64th.
+	Label string
+	flow.SourceStats
+}
+
+// Sources returns the counters of each mirror source since the start, as
+// the workers last published them, sorted by label.
+func (l *Live) Sources() []Source { return sourcesOf(l.pipelineStats().Flow.Sources) }
+
+// sourcesOf labels summed per-source counters.
+func sourcesOf(sources map[uint64]flow.SourceStats) []Source {
+	byLabel := map[string]flow.SourceStats{}
+	for k, v := range sources {
+		lbl := tunnelLabel(k)
+		byLabel[lbl] = addSource(byLabel[lbl], v)
+	}
+	out := make([]Source, 0, len(byLabel))
+	for _, lbl := range slices.Sorted(maps.Keys(byLabel)) {
+		out = append(out, Source{Label: lbl, SourceStats: byLabel[lbl]})
+	}
+	return out
 }
 
 // flowHash is symmetric: both directions of a connection hash alike.
@@ -334,7 +404,9 @@ type readerCounts struct {
 // under one key (a metric label must stay bounded).
 const maxTunnels = 64
 
-const otherTunnel = ^uint64(0)
+// otherTunnel is the key of the tunnels past the bound, the same as the
+// flow tables' (flow.OtherSource), so both share the label "other".
+const otherTunnel = flow.OtherSource
 
 // add counts one frame of n bytes; a frame of a tunnel already counted
 // costs one map lookup.

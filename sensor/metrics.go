@@ -10,7 +10,8 @@ import (
 // readers and workers publish every quarter second, the shared HTTP
 // counters and the sockets' kernel statistics at scrape time, so the hot
 // path pays nothing for metrics. Labels are bounded: interface (as configured),
-// reason (fixed vocabularies).
+// reason (fixed vocabularies), tunnel and source (at most 64 mirror
+// tunnels, then other).
 type liveCollector struct{ l *Live }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -38,6 +39,13 @@ var liveDescs = map[string]*prometheus.Desc{
 	"gaps":           desc("flow_gaps_total", "Gaps (bytes never captured) delivered to the parser."),
 	"gap_bytes":      desc("flow_gap_bytes_total", "Bytes never captured."),
 	"one_sided":      desc("flow_one_sided_total", "Connections closed with only one direction seen: a mirror that copies one way."),
+	"pressure":       desc("flow_pressure_flushes_total", "Sweeps forced by the connection cap (the memory budget): connections idle for a sixteenth of the idle timeout were closed early."),
+	"src_payload":    desc("flow_source_payload_bytes_total", "TCP payload bytes, per mirror source (the tunnel: none for plain frames; at most 64, then other).", "source"),
+	"src_retrans":    desc("flow_source_retransmitted_bytes_total", "TCP payload bytes at sequence numbers already delivered (retransmitted, or mirrored twice), per mirror source.", "source"),
+	"src_gap":        desc("flow_source_gap_bytes_total", "Bytes never captured, per mirror source.", "source"),
+	"src_ignored":    desc("flow_source_ignored_bytes_total", "TCP payload bytes of connections the parser gave up on (not HTTP), per mirror source: neither gaps nor retransmissions are counted in them.", "source"),
+	"src_conns":      desc("flow_source_connections_total", "TCP connections opened, per mirror source.", "source"),
+	"src_one_sided":  desc("flow_source_one_sided_total", "Connections closed with only one direction seen, per mirror source.", "source"),
 	"transactions":   desc("http_transactions_total", "HTTP transactions emitted."),
 	"requests":       desc("http_requests_total", "HTTP requests parsed."),
 	"responses":      desc("http_responses_total", "HTTP final responses parsed."),
@@ -121,6 +129,15 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	counter("gaps", sum.Flow.Gaps)
 	counter("gap_bytes", sum.Flow.GapBytes)
 	counter("one_sided", sum.Flow.OneSided)
+	counter("pressure", sum.Flow.PressureFlush)
+	for _, src := range sourcesOf(sum.Flow.Sources) {
+		counter("src_payload", src.PayloadBytes, src.Label)
+		counter("src_retrans", src.RetransBytes, src.Label)
+		counter("src_gap", src.GapBytes, src.Label)
+		counter("src_ignored", src.IgnoredBytes, src.Label)
+		counter("src_conns", src.Connections, src.Label)
+		counter("src_one_sided", src.OneSided, src.Label)
+	}
 	h := l.http
 	counter("transactions", h.Transactions.Load())
 	counter("requests", h.Requests.Load())
