@@ -419,7 +419,12 @@ func TestRunMetrics(t *testing.T) {
 	m := fetch("/metrics")
 	for _, want := range []string{"apitap_http_transactions_total 12", "apitap_http_requests_total 12", "apitap_flow_connections_total",
 		`apitap_capture_kernel_packets_total{interface="` + s.prefix + `mon0"}`, "apitap_inventory_transactions_total 12",
-		`apitap_capture_interface_frames_total{interface="` + s.prefix + `mon0"}`, `apitap_capture_tunnel_frames_total{tunnel="none"}`} {
+		`apitap_capture_interface_frames_total{interface="` + s.prefix + `mon0"}`, `apitap_capture_tunnel_frames_total{tunnel="none"}`,
+		`apitap_capture_ring_backlog_bytes{interface="` + s.prefix + `mon0"}`, `apitap_capture_ring_usage_ratio{interface="` + s.prefix + `mon0"}`,
+		"apitap_flow_pressure_flushes_total 0", `apitap_flow_source_connections_total{source="none"} 1`,
+		`apitap_flow_source_payload_bytes_total{source="none"}`, `apitap_flow_source_retransmitted_bytes_total{source="none"}`,
+		`apitap_flow_source_gap_bytes_total{source="none"} 0`, `apitap_flow_source_one_sided_total{source="none"} 0`,
+		`apitap_flow_source_ignored_bytes_total{source="none"} 0`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

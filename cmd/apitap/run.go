@@ -31,6 +31,7 @@ import (
 	"github.com/apitap/apitap/analyzer/spec"
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
+	"github.com/apitap/apitap/sensor/flow"
 	"github.com/apitap/apitap/sensor/http1"
 )
 
@@ -272,6 +273,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	var health mirrorCounts // what the last health check saw
 	tick := time.NewTicker(o.flushEvery)
 	defer tick.Stop()
 	// reload applies what a SIGHUP can change while capture goes on, all
@@ -308,7 +310,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		select {
 		case <-tick.C:
 			save()
-			mirrorHealth(log, live)
+			mirrorHealth(log, live, &health)
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
 				reload()
@@ -406,19 +408,61 @@ func budgetPipelines(cfg *sensor.Config, budget int64, workers int) {
 	cfg.Flow.MaxPagesPerFlow = min(256, max(16, cfg.Flow.MaxPages/64))
 }
 
-// mirrorHealth warns (sampled by the logger) when the mirror looks broken:
-// most connections one-sided, many bytes lost, frames cut by the snap
-// length.
-func mirrorHealth(log *zap.Logger, live *sensor.Live) {
-	flows, oneSided, gapBytes, bytes, truncated := live.Health()
-	if flows >= 20 && oneSided*2 > flows {
-		log.Warn("mirror is one-sided: most connections show one direction only",
-			zap.Uint64("count", oneSided), zap.Uint64("flows", flows))
+// mirrorCounts are the counters a health check saw, so that the next one
+// judges the interval since, not the time since the start: a mirror that
+// broke an hour into a day shows at once, and one that healed stops
+// warning.
+type mirrorCounts struct {
+	sources   map[string]flow.SourceStats // by label
+	truncated uint64
+}
+
+// Below these amounts in an interval, a source is not judged: one lost
+// segment in a few kilobytes is not a broken mirror.
+const (
+	healthMinBytes = 1 << 20
+	healthMinFlows = 20
+)
+
+// mirrorHealth warns (sampled by the logger) about each mirror source that
+// looked broken over the interval since the last check (last, which it
+// updates): over 1% of its bytes missing, over 5% seen again (the network
+// retransmits, or the mirror copies packets twice), most of its
+// connections one-sided. Sources are judged apart, so one broken mirror
+// session among healthy ones is named rather than averaged away. It also
+// warns when frames were cut by the snap length.
+func mirrorHealth(log *zap.Logger, live *sensor.Live, last *mirrorCounts) {
+	_, _, _, _, truncated := live.Health()
+	checkMirror(log, live.Sources(), truncated, last)
+}
+
+// checkMirror is mirrorHealth on counters read already.
+func checkMirror(log *zap.Logger, sources []sensor.Source, truncated uint64, last *mirrorCounts) {
+	now := make(map[string]flow.SourceStats, len(sources))
+	for _, s := range sources {
+		now[s.Label] = s.SourceStats
+		was := last.sources[s.Label]
+		delta := func(now, was uint64) uint64 { return now - min(was, now) }
+		// Bytes of connections the parser gave up on are not
+		// reassembled: their gaps and retransmissions are not counted,
+		// so they are left out of the ratios.
+		payload := delta(s.PayloadBytes-s.IgnoredBytes, was.PayloadBytes-was.IgnoredBytes)
+		gap, retrans := delta(s.GapBytes, was.GapBytes), delta(s.RetransBytes, was.RetransBytes)
+		conns, oneSided := delta(s.Connections, was.Connections), delta(s.OneSided, was.OneSided)
+		src := zap.String("source", s.Label)
+		if payload >= healthMinBytes && gap*100 > payload {
+			log.Warn("mirror loses data: over 1% of the bytes are missing", src, zap.Uint64("bytes", gap))
+		}
+		if payload >= healthMinBytes && retrans*20 > payload {
+			log.Warn("mirror repeats data: over 5% of the bytes were seen again (retransmitted, or mirrored twice)", src, zap.Uint64("bytes", retrans))
+		}
+		if conns >= healthMinFlows && oneSided*2 > conns {
+			log.Warn("mirror is one-sided: most connections show one direction only", src,
+				zap.Uint64("count", oneSided), zap.Uint64("flows", conns))
+		}
 	}
-	if bytes > 1<<20 && gapBytes*100 > bytes {
-		log.Warn("mirror loses data: over 1% of the bytes are missing", zap.Uint64("bytes", gapBytes))
+	if truncated > last.truncated {
+		log.Warn("frames cut by the snap length", zap.Uint64("count", truncated-last.truncated))
 	}
-	if truncated > 0 {
-		log.Warn("frames cut by the snap length", zap.Uint64("count", truncated))
-	}
+	last.sources, last.truncated = now, truncated
 }
