@@ -34,6 +34,8 @@ func run(args []string) int {
 		return cmdAlerts(args[1:], os.Stdout, os.Stderr)
 	case "run":
 		return cmdRun(args[1:], os.Stdout, os.Stderr)
+	case "gen":
+		return cmdGen(args[1:], os.Stdout, os.Stderr)
 	case "version", "--version", "-version":
 		fmt.Println("apitap", version)
 		return 0
@@ -55,6 +57,7 @@ commands:
   inventory --state DIR     the API inventory: documented, shadow, zombie and orphan endpoints
   alerts --state DIR        the stored alerts, newest first (--since T, --format table|json)
   run --iface IF [flags]    the live sensor: capture mirrored traffic, keep the inventory
+  gen --out FILE [flags]    generate a labelled capture of API traffic with planted attacks
   version                   print the version
 
 Run 'apitap read -h' for the flags of read.
