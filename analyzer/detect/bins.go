@@ -1,0 +1,233 @@
+package detect
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/apitap/apitap/analyzer/alert"
+	"github.com/apitap/apitap/analyzer/baseline"
+)
+
+// maxGap is the longest silence bins are closed one by one over; past it
+// (a capture with a hole, a clock jump) the detector starts afresh at the
+// new time, and the baselines see no bins for the hole rather than a run
+// of zeros.
+const maxGap = 7 * 24 * time.Hour
+
+// Advance closes every bin that ended by now (packet time): each
+// endpoint's bin is tested against its baseline, then learnt. Observe
+// calls it; a live sensor calls it on a quiet link too, so that silence
+// is seen.
+func (d *Detector) Advance(now time.Time) {
+	if d.bin.IsZero() {
+		return
+	}
+	w := d.cfg.Baseline.Bin
+	if now.Sub(d.bin) > maxGap {
+		d.closeBin(false)
+		d.bin = now.Truncate(w)
+		return
+	}
+	for !now.Before(d.bin.Add(w)) {
+		d.closeBin(true)
+		d.bin = d.bin.Add(w)
+	}
+}
+
+// closeBin tests and learns the bin d.bin of every endpoint and service;
+// with learn false it only clears them.
+func (d *Detector) closeBin(learn bool) {
+	d.stats.Bins++
+	cfg := d.cfg.Baseline
+	for _, ep := range d.eps {
+		if learn {
+			d.testEndpoint(ep)
+			d.learnEndpoint(ep)
+		}
+		ep.reset()
+	}
+	for name, s := range d.svcs {
+		if learn {
+			d.testService(name, s)
+			s.newBin.Learn(cfg, d.bin, s.newN)
+			s.dirty = true
+		}
+		s.newN, s.example = 0, nil
+	}
+	d.sweepClients()
+}
+
+func (ep *endpoint) reset() {
+	ep.n, ep.e5, ep.denied, ep.huge = 0, 0, 0, 0
+	ep.prevFails, ep.fails = ep.fails, 0
+	ep.prevFailIPs, ep.failIPs = len(ep.failIPs), nil
+	ep.lat, ep.size = ep.lat[:0], ep.size[:0]
+	clear(ep.top)
+	ep.hugeMax, ep.example, ep.maxIDs = 0, nil, 0
+}
+
+// testEndpoint runs the statistical tests of one endpoint's bin.
+func (d *Detector) testEndpoint(ep *endpoint) {
+	cfg := d.cfg.Baseline
+	s := ep.s
+	f := func(t alert.Type, sev alert.Severity, ev alert.Evidence, client string) {
+		ev.Window = cfg.Bin.String()
+		d.find(alert.Finding{
+			Type: t, Kind: alert.Statistical, Severity: sev, Service: s.Service, Method: s.Method, Route: s.Route,
+			Client: client, Time: d.bin.Add(cfg.Bin), Evidence: ev, Example: ep.example,
+		})
+	}
+	if mean, variance, ok := s.Requests.Expect(cfg, d.bin); ok {
+		d.stats.Tested += 2
+		sd := math.Sqrt(variance)
+		// A spike needs an absolute excess too, so a quiet endpoint's
+		// 3 requests where 0.2 were expected stay unremarked.
+		if ep.n-mean >= max(10, mean) {
+			if p := baseline.NegBinomUpper(ep.n, mean, variance); p < d.alpha {
+				client := ""
+				if c, share := ep.topClient(); share >= 0.5 {
+					client = c.String()
+				}
+				f(alert.RateSpike, alert.Medium, countEvidence("requests", ep.n, mean, sd, p,
+					fmt.Sprintf("%.0f requests in %s where %.1f were expected", ep.n, cfg.Bin, mean)), client)
+			}
+		}
+		if mean-ep.n >= max(10, mean/2) {
+			if p := baseline.NegBinomLower(ep.n, mean, variance); p < d.alpha {
+				f(alert.RateDrop, alert.Low, countEvidence("requests", ep.n, mean, sd, p,
+					fmt.Sprintf("%.0f requests in %s where %.1f were expected", ep.n, cfg.Bin, mean)), "")
+			}
+		}
+	}
+	d.ratioTest(ep, &s.Err5xx, ep.e5, "error_ratio_5xx", alert.ErrorSurge, f)
+	d.ratioTest(ep, &s.Denied, ep.denied, "error_ratio_401_403", alert.AuthFailureSurge, f)
+	if len(ep.lat) >= 10 {
+		x := math.Log(max(median(ep.lat), 0.01))
+		if m, sd, ok := s.Latency.Expect(cfg); ok && sd > 0 {
+			d.stats.Tested++
+			z := (x - m) / sd
+			ratio := math.Exp(x - m)
+			if alarm, stat := s.Drift.Add(max(-5, min(5, z)), 0.5, 30); alarm && (ratio >= 1.5 || ratio <= 0.67) {
+				f(alert.LatencyShift, alert.Low, alert.Evidence{
+					Metric: "latency_p50_ms", Observed: math.Exp(x), Baseline: math.Exp(m), Spread: sd, Score: stat, ScoreKind: "page_hinkley",
+					Detail: fmt.Sprintf("median latency drifted to %.1f ms from %.1f ms", math.Exp(x), math.Exp(m)),
+				}, "")
+			}
+		}
+	}
+	b := binSums{n: ep.n, e5: ep.e5, denied: ep.denied, huge: ep.huge}
+	if mean, variance, ok := s.Requests.Expect(cfg, d.bin); ok {
+		b.mean, b.variance, b.ready = mean, variance, true
+		b.p5, _ = s.Err5xx.Expect(cfg)
+		b.pDenied, _ = s.Denied.Expect(cfg)
+	}
+	for _, l := range ep.lat {
+		b.latN++
+		b.latSum += math.Log(max(l, 0.01))
+	}
+	ep.pushWindow(b)
+	d.testWindow(ep, f)
+}
+
+// ratioTest tests a bin's share of events (5xx, 401/403) among requests
+// against the baseline share, with a binomial tail and an absolute floor.
+func (d *Detector) ratioTest(ep *endpoint, r *baseline.Ratio, events float64, metric string, t alert.Type, f func(alert.Type, alert.Severity, alert.Evidence, string)) {
+	p0, ok := r.Expect(d.cfg.Baseline)
+	if !ok || ep.n == 0 {
+		return
+	}
+	d.stats.Tested++
+	p0 = max(p0, 1e-4)
+	if events-ep.n*p0 < 5 || events < 0.1*ep.n {
+		return
+	}
+	if p := baseline.BinomialUpper(events, ep.n, p0); p < d.alpha {
+		f(t, alert.Medium, countEvidence(metric, events/ep.n, p0, math.Sqrt(p0*(1-p0)/ep.n), p,
+			fmt.Sprintf("%.0f of %.0f requests (%.1f%%) where %.2f%% is usual", events, ep.n, 100*events/ep.n, 100*p0)), "")
+	}
+}
+
+// learnEndpoint adds the bin to the endpoint's baselines. The baselines
+// clip outliers themselves, so a bin that alerted teaches them little.
+func (d *Detector) learnEndpoint(ep *endpoint) {
+	cfg := d.cfg.Baseline
+	s := ep.s
+	if d.bin.Before(s.First) {
+		return
+	}
+	s.Requests.Learn(cfg, d.bin, ep.n)
+	if ep.n > 0 {
+		s.Err5xx.Learn(cfg, d.bin, ep.e5, ep.n)
+		s.Denied.Learn(cfg, d.bin, ep.denied, ep.n)
+		s.Huge.Learn(cfg, d.bin, ep.huge, ep.n)
+	}
+	if len(ep.lat) >= 3 {
+		s.Latency.Learn(cfg, d.bin, math.Log(max(median(ep.lat), 0.01)))
+		s.Size.Learn(cfg, d.bin, math.Log(max(median(ep.size), 1)))
+	}
+	for i := range ep.lat {
+		s.LogLatency.add(math.Log(max(ep.lat[i], 0.01)))
+		s.LogSize.add(math.Log(max(ep.size[i], 1)))
+	}
+	if ep.maxIDs > 0 {
+		s.IDs.Learn(cfg, d.bin, math.Log(float64(ep.maxIDs)))
+	}
+	ep.dirty = true
+}
+
+// testService tests a service's bin: a surge of clients never seen
+// before.
+func (d *Detector) testService(name string, s *service) {
+	cfg := d.cfg.Baseline
+	mean, variance, ok := s.newBin.Expect(cfg, d.bin)
+	if !ok {
+		return
+	}
+	d.stats.Tested++
+	if s.newN-mean < max(20, 2*mean) {
+		return
+	}
+	if p := baseline.NegBinomUpper(s.newN, mean, variance); p < d.alpha {
+		d.find(alert.Finding{
+			Type: alert.NewClientsSurge, Kind: alert.Statistical, Severity: alert.Low, Service: name, Time: d.bin.Add(cfg.Bin),
+			Evidence: countEvidence("new_clients", s.newN, mean, math.Sqrt(variance), p,
+				fmt.Sprintf("%.0f clients never seen before in %s where %.1f are usual", s.newN, cfg.Bin, mean)),
+			Example: s.example,
+		})
+	}
+}
+
+// countEvidence fills the evidence of a count test.
+func countEvidence(metric string, observed, expected, sd, p float64, detail string) alert.Evidence {
+	return alert.Evidence{
+		Metric: metric, Observed: observed, Baseline: expected, Spread: sd,
+		Score: -math.Log10(max(p, 1e-300)), ScoreKind: "neg_log10_p", PValue: p, Detail: detail,
+	}
+}
+
+// topClient returns the client with the most requests in the bin and its
+// share of them.
+func (ep *endpoint) topClient() (netip.Addr, float64) {
+	var best netip.Addr
+	var n float64
+	for c, k := range ep.top {
+		if k > n || k == n && c.Less(best) {
+			best, n = c, k
+		}
+	}
+	if ep.n == 0 {
+		return best, 0
+	}
+	return best, n / ep.n
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}

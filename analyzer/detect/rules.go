@@ -1,0 +1,235 @@
+package detect
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math"
+	"net/netip"
+	"strings"
+
+	"github.com/apitap/apitap/analyzer/alert"
+	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/sensor/http1"
+)
+
+// The abuse rules follow clients over a window of the current and the
+// previous bin, so an attack that straddles a bin boundary is counted
+// whole, and fire as soon as a threshold is crossed.
+
+// clientKey is one client on one endpoint (scope = endpoint id) or one
+// service (scope = a hash of its name with the top bit set).
+type clientKey struct {
+	addr  netip.Addr
+	scope uint64
+}
+
+// clientState counts one client's requests in the window.
+type clientState struct {
+	ids, prevIDs     map[uint64]struct{} // object ids (enumeration) or paths (scanning)
+	ok, prevOK       int                 // 2xx responses
+	n, prevN         int
+	fails, prevFails int // failed logins; 404s when scoped to a service
+}
+
+func (c *clientState) window() (n, ok, fails int) {
+	return c.n + c.prevN, c.ok + c.prevOK, c.fails + c.prevFails
+}
+
+// distinct counts the ids of the window.
+func (c *clientState) distinct() int {
+	n := len(c.ids)
+	for id := range c.prevIDs {
+		if _, ok := c.ids[id]; !ok {
+			n++
+		}
+	}
+	return n
+}
+
+// maxIDs bounds the ids one client state keeps.
+const maxIDs = 4096
+
+func (c *clientState) addID(id uint64) {
+	if c.ids == nil {
+		c.ids = map[uint64]struct{}{}
+	}
+	if len(c.ids) < maxIDs {
+		c.ids[id] = struct{}{}
+	}
+}
+
+// sweepClients starts a new bin: the current counts become the previous
+// ones, and clients quiet for the whole window are forgotten.
+func (d *Detector) sweepClients() {
+	for k, c := range d.clients {
+		if c.n == 0 {
+			delete(d.clients, k)
+			continue
+		}
+		c.prevIDs, c.ids = c.ids, nil
+		c.prevOK, c.ok = c.ok, 0
+		c.prevN, c.n = c.n, 0
+		c.prevFails, c.fails = c.fails, 0
+	}
+}
+
+func (d *Detector) client(k clientKey) *clientState {
+	c := d.clients[k]
+	if c == nil {
+		if len(d.clients) >= d.cfg.MaxClients {
+			d.stats.ClientsFull++
+			return nil
+		}
+		c = &clientState{}
+		d.clients[k] = c
+	}
+	return c
+}
+
+// rules runs the abuse rules on one transaction.
+func (d *Detector) rules(ep *endpoint, svc *service, t *http1.Transaction, o inventory.Observation, client netip.Addr, status int) {
+	s := ep.s
+	ts := t.Time()
+	ok := status >= 200 && status < 300
+	finding := func(typ alert.Type, sev alert.Severity, route bool, withClient bool, ev alert.Evidence) {
+		f := alert.Finding{Type: typ, Kind: alert.Rule, Severity: sev, Service: s.Service, Time: ts, Evidence: ev, Example: example(t)}
+		if route {
+			f.Method, f.Route = s.Method, s.Route
+		}
+		if withClient {
+			f.Client = client.String()
+		}
+		f.Evidence.Window = (2 * d.cfg.Baseline.Bin).String()
+		d.find(f)
+	}
+
+	if st, input := d.inspect.inspect(&t.Request); st != "" {
+		finding(alert.Injection, alert.High, true, true, alert.Evidence{
+			Metric: "injection", Observed: 1, ScoreKind: "count", Score: 1, Subtype: st,
+			Detail: fmt.Sprintf("%s attempt in %q", st, Redact(shorten(input, 200))),
+		})
+	}
+
+	// Enumeration: many distinct object ids of one route from one client.
+	if strings.IndexByte(s.Route, '{') >= 0 {
+		if c := d.client(clientKey{client, o.Endpoint.ID}); c != nil {
+			c.n++
+			if ok {
+				c.ok++
+			}
+			if id, found := objectID(s.Route, t.Request.Target); found {
+				c.addID(maphash.String(d.seed, id))
+			}
+			ep.maxIDs = max(ep.maxIDs, len(c.ids))
+			if thr := d.enumThreshold(ep); len(c.ids)+len(c.prevIDs) >= thr {
+				n, okN, _ := c.window()
+				if k := c.distinct(); k >= thr && 2*okN >= n {
+					m, sd, _ := s.IDs.Expect(d.cfg.Baseline)
+					finding(alert.Enumeration, alert.High, true, true, alert.Evidence{
+						Metric: "distinct_object_ids", Observed: float64(k), Baseline: math.Exp(m), Spread: sd, Score: float64(k), ScoreKind: "count", Distinct: k,
+						Detail: fmt.Sprintf("one client fetched %d distinct ids on %s %s, %d of %d requests successful", k, s.Method, s.Route, okN, n),
+					})
+				}
+			}
+		}
+	}
+
+	// Failed logins: brute force from one client, stuffing from many.
+	if ep.login && (status == 401 || status == 403) {
+		ep.fails++
+		if ep.failIPs == nil {
+			ep.failIPs = map[netip.Addr]struct{}{}
+		}
+		if len(ep.failIPs) < 4096 {
+			ep.failIPs[client] = struct{}{}
+		}
+		if c := d.client(clientKey{client, o.Endpoint.ID}); c != nil {
+			c.fails++
+			if _, _, fails := c.window(); fails >= d.cfg.LoginFailures {
+				finding(alert.BruteForce, alert.Medium, true, true, alert.Evidence{
+					Metric: "failed_logins", Observed: float64(fails), Baseline: float64(d.cfg.LoginFailures), ScoreKind: "count", Score: float64(fails),
+					Detail: fmt.Sprintf("%d failed logins from one client", fails),
+				})
+			}
+		}
+		ips, fails := len(ep.failIPs)+ep.prevFailIPs, ep.fails+ep.prevFails
+		if ips >= d.cfg.StuffingIPs && fails >= float64(2*d.cfg.StuffingIPs) && d.unusualFailures(ep, fails) {
+			finding(alert.CredentialStuffing, alert.High, true, false, alert.Evidence{
+				Metric: "failed_logins", Observed: fails, Distinct: ips, ScoreKind: "count", Score: fails,
+				Detail: fmt.Sprintf("%.0f failed logins from %d clients", fails, ips),
+			})
+		}
+	}
+
+	// Scanning: a client collecting 404s on paths of one service.
+	if status == 404 {
+		if c := d.client(clientKey{client, serviceScope(d.seed, s.Service)}); c != nil {
+			c.n++
+			c.fails++
+			path, _, _ := strings.Cut(t.Request.Target, "?")
+			c.addID(maphash.String(d.seed, path))
+			if _, _, misses := c.window(); misses >= d.cfg.ScanMisses {
+				if k := c.distinct(); 10*k >= 7*d.cfg.ScanMisses {
+					finding(alert.Scanning, alert.Medium, false, true, alert.Evidence{
+						Metric: "not_found", Observed: float64(misses), Distinct: k, ScoreKind: "count", Score: float64(misses),
+						Detail: fmt.Sprintf("%d requests answered 404 on %d distinct paths from one client", misses, k),
+					})
+				}
+			}
+		}
+	}
+	_ = svc
+}
+
+// enumThreshold is the distinct ids one client must fetch in a window to
+// be walking the route: the configured floor, or well above the most any
+// client fetched in the endpoint's ordinary bins.
+func (d *Detector) enumThreshold(ep *endpoint) int {
+	thr := d.cfg.EnumerationIDs
+	if m, sd, ok := ep.s.IDs.Expect(d.cfg.Baseline); ok {
+		thr = max(thr, int(4*math.Exp(m+3*sd)))
+	}
+	return thr
+}
+
+// unusualFailures reports failed logins well above what the endpoint's
+// baseline share of 401/403 predicts for the window.
+func (d *Detector) unusualFailures(ep *endpoint, fails float64) bool {
+	p0, ok := ep.s.Denied.Expect(d.cfg.Baseline)
+	if !ok {
+		return true
+	}
+	m, _, _ := ep.s.Requests.Expect(d.cfg.Baseline, d.bin)
+	return fails > 5*max(p0, 0.01)*2*max(m, ep.n)
+}
+
+func serviceScope(seed maphash.Seed, name string) uint64 {
+	return maphash.String(seed, name) | 1<<63
+}
+
+// objectID returns the values of a route's parameters in a request
+// target, joined: the object the request addresses.
+func objectID(route, target string) (string, bool) {
+	path, _, _ := strings.Cut(target, "?")
+	rs, ps := strings.Split(strings.Trim(route, "/"), "/"), strings.Split(strings.Trim(path, "/"), "/")
+	if len(rs) > len(ps) {
+		return "", false
+	}
+	// Templates may carry a base path the target has too: align the ends.
+	ps = ps[len(ps)-len(rs):]
+	var id strings.Builder
+	for i, r := range rs {
+		if strings.HasPrefix(r, "{") {
+			id.WriteString(ps[i])
+			id.WriteByte('/')
+		}
+	}
+	return id.String(), id.Len() > 0
+}
+
+func shorten(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
