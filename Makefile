@@ -46,13 +46,20 @@ fuzz:
 
 # Analyse the captures shipped in testdata/demo and print what apitap found:
 # a summary, the API inventory against the Docker Engine spec (the Docker
-# calls are documented, the others are shadow APIs), and the transactions.
+# calls are documented, the others are shadow APIs), the transactions, and
+# the alerts two small attack captures raise (SQL injection, and a
+# command-injection probe mirrored through ERSPAN).
 demo: build
 	@echo "== apitap read --spec testdata/demo/docker-engine-v1.41.yaml testdata/demo/*.pcap"
 	@$(BIN) read --spec testdata/demo/docker-engine-v1.41.yaml testdata/demo/*.pcap
 	@echo
 	@echo "== apitap read --emit transactions testdata/demo/*.pcap"
 	@$(BIN) read --emit transactions testdata/demo/*.pcap
+	@echo
+	@echo "== apitap read --alerts demo-alerts.jsonl testdata/demo/attacks/*"
+	@rm -f demo-alerts.jsonl
+	@$(BIN) read --alerts demo-alerts.jsonl testdata/demo/attacks/*
+	@echo "(the same alerts as OCSF Detection Findings: demo-alerts.jsonl)"
 
 fmt:
 	gofmt -w .
@@ -67,4 +74,4 @@ lint: vet
 	$(GO) run $(STATICCHECK) ./...
 
 clean:
-	rm -rf bin bench.txt bench-live.txt
+	rm -rf bin bench.txt bench-live.txt demo-alerts.jsonl

@@ -123,7 +123,7 @@ type Alert struct {
 
 // Key is what deduplicates alerts: one open alert per key.
 type Key struct {
-	Type                          Type
+	Type                           Type
 	Service, Method, Route, Client string
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -395,9 +396,15 @@ func TestRunMetrics(t *testing.T) {
 	s := newSpan(t)
 	bin := buildApitap(t)
 	s.startServer()
-	s.startRun(bin, filepath.Join(t.TempDir(), "state"), "--listen", "127.0.0.1:9187")
+	alertsFile := filepath.Join(t.TempDir(), "alerts.jsonl")
+	run, _ := s.startRun(bin, filepath.Join(t.TempDir(), "state"), "--listen", "127.0.0.1:9187", "--alerts", alertsFile)
 	time.Sleep(300 * time.Millisecond)
 	s.items(12)
+	// One SQL injection attempt: the alert is served, written as OCSF
+	// and counted.
+	if out, err := s.inNS("cli", "fetch", "APITAP_URL=http://10.213.0.2:8080/api/v1/items/7?q=1%27%20OR%20%271%27%3D%271").CombinedOutput(); err != nil {
+		t.Fatalf("client: %v\n%s", err, out)
+	}
 	time.Sleep(600 * time.Millisecond) // workers publish their counters every 250ms
 	fetch := func(path string) string {
 		out, err := s.inNS("mon", "fetch", "APITAP_URL=http://127.0.0.1:9187"+path).Output()
@@ -413,15 +420,24 @@ func TestRunMetrics(t *testing.T) {
 		t.Errorf("/readyz: %q", r)
 	}
 	var rows []invRow
-	if err := json.Unmarshal([]byte(fetch("/api/v1/endpoints")), &rows); err != nil || requestsOf(rows, "GET /api/v1/items/{id}") != 12 {
+	if err := json.Unmarshal([]byte(fetch("/api/v1/endpoints")), &rows); err != nil || requestsOf(rows, "GET /api/v1/items/{id}") != 13 {
 		t.Errorf("/api/v1/endpoints: %v %+v", err, rows)
 	}
+	var open []struct {
+		Type, Route, Client string
+		Evidence            struct{ Subtype string }
+	}
+	if err := json.Unmarshal([]byte(fetch("/api/v1/alerts")), &open); err != nil || len(open) != 1 ||
+		open[0].Type != "injection" || open[0].Evidence.Subtype != "sqli" || open[0].Client != "10.213.0.1" {
+		t.Errorf("/api/v1/alerts: %v %+v", err, open)
+	}
 	m := fetch("/metrics")
-	for _, want := range []string{"apitap_http_transactions_total 12", "apitap_http_requests_total 12", "apitap_flow_connections_total",
-		`apitap_capture_kernel_packets_total{interface="` + s.prefix + `mon0"}`, "apitap_inventory_transactions_total 12",
+	for _, want := range []string{"apitap_http_transactions_total 13", "apitap_http_requests_total 13", "apitap_flow_connections_total",
+		`apitap_alert_events_total{event="opened"} 1`, "apitap_alert_open 1", "apitap_detect_findings_total 1",
+		`apitap_capture_kernel_packets_total{interface="` + s.prefix + `mon0"}`, "apitap_inventory_transactions_total 13",
 		`apitap_capture_interface_frames_total{interface="` + s.prefix + `mon0"}`, `apitap_capture_tunnel_frames_total{tunnel="none"}`,
 		`apitap_capture_ring_backlog_bytes{interface="` + s.prefix + `mon0"}`, `apitap_capture_ring_usage_ratio{interface="` + s.prefix + `mon0"}`,
-		"apitap_flow_pressure_flushes_total 0", `apitap_flow_source_connections_total{source="none"} 1`,
+		"apitap_flow_pressure_flushes_total 0", `apitap_flow_source_connections_total{source="none"} 2`,
 		`apitap_flow_source_payload_bytes_total{source="none"}`, `apitap_flow_source_retransmitted_bytes_total{source="none"}`,
 		`apitap_flow_source_gap_bytes_total{source="none"} 0`, `apitap_flow_source_one_sided_total{source="none"} 0`,
 		`apitap_flow_source_ignored_bytes_total{source="none"} 0`} {
@@ -443,6 +459,21 @@ func TestRunMetrics(t *testing.T) {
 			t.Errorf("promtool check metrics: %v\n%s", err, out)
 		}
 	})
+	run.Process.Signal(syscall.SIGTERM)
+	run.Wait()
+	b, err := os.ReadFile(alertsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		ClassUID    int `json:"class_uid"`
+		FindingInfo struct {
+			Types []string `json:"types"`
+		} `json:"finding_info"`
+	}
+	if err := json.Unmarshal(bytes.SplitN(b, []byte("\n"), 2)[0], &f); err != nil || f.ClassUID != 2004 || !slices.Contains(f.FindingInfo.Types, "injection") {
+		t.Errorf("--alerts file: %v %+v\n%s", err, f, b)
+	}
 }
 
 // TestRunFilter: a capture filter applied in the kernel keeps what it

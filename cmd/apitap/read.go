@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -14,13 +15,14 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/apitap/apitap/analyzer/alert"
+	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/decap"
 	"github.com/apitap/apitap/sensor/http1"
-	"github.com/apitap/apitap/storage"
 )
 
 // cmdRead implements `apitap read`. It returns the exit status: 0 when every
@@ -38,9 +40,10 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.HTTP.MaxHeaderBytes, "max-header-bytes", 0, "cap on a header block (default 65536)")
 	var specs specFiles
 	fs.Var(&specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE) documenting APIs; repeatable")
-	state := fs.String("state", "", "merge the API inventory into the store in `DIR`")
+	state := fs.String("state", "", "merge the API inventory, baselines and alerts into the store in `DIR`")
+	alertsFile := fs.String("alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: apitap read [flags] CAPTURE...\n\nReads pcap and pcapng files (gzip-compressed or not) and parses the HTTP/1.x\ntransactions in them. Without --emit it prints a summary; with --spec and\nwithout --state, also the API inventory.\n\nflags:\n")
+		fmt.Fprint(stderr, "usage: apitap read [flags] CAPTURE...\n\nReads pcap and pcapng files (gzip-compressed or not) and parses the HTTP/1.x\ntransactions in them. Without --emit it prints a summary; with --spec or --alerts and\nwithout --state, also the API inventory and the alerts.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -67,17 +70,29 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apitap read: %v\n", err)
 		return 2
 	}
-	var inv *inventory.Inventory
-	var st *storage.Store
-	if idx != nil || *state != "" {
-		if inv, st, err = openInventory(*state, idx, inventory.Config{}); err != nil {
+	var an *analysis
+	var log alertLog
+	var alertsOut *bufio.Writer // --alerts
+	if idx != nil || *state != "" || *alertsFile != "" {
+		acfg := alert.Config{Sinks: []alert.Sink{&log}}
+		if *alertsFile != "" {
+			f, err := os.OpenFile(*alertsFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+			if err != nil {
+				fmt.Fprintf(stderr, "apitap read: --alerts: %v\n", err)
+				return 2
+			}
+			defer f.Close()
+			alertsOut = bufio.NewWriter(f)
+			js := alert.NewJSONLSink(alertsOut)
+			js.Product.Version = version
+			acfg.Sinks = append(acfg.Sinks, js)
+		}
+		if an, err = openAnalysis(*state, idx, inventory.Config{}, detect.Config{}, acfg); err != nil {
 			fmt.Fprintf(stderr, "apitap read: %v\n", err)
 			return 1
 		}
-		if st != nil {
-			defer st.Close()
-		}
-		// The inventory reads bodies: schemas and sensitive data.
+		defer an.close()
+		// The analysers read bodies: schemas, sensitive data, injection.
 		cfg.HTTP.BodySample, cfg.HTTP.KeepEncoded = 0, false
 	}
 
@@ -85,14 +100,13 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	defer out.Flush()
 	var line []byte
 	var txns uint64
-	sv := &saver{inv: inv, st: st}
 	onTxn := func(t *http1.Transaction) {
-		if inv != nil {
-			inv.Observe(t)
+		if an != nil {
+			an.observe(t)
 			// Long reads save as they go: a killed read loses at most
 			// the last batch.
-			if txns++; st != nil && txns%saveEvery == 0 {
-				if err := sv.save(); err != nil {
+			if txns++; an.st != nil && txns%saveEvery == 0 {
+				if err := an.save(); err != nil {
 					fmt.Fprintf(stderr, "apitap read: %v\n", err)
 				}
 			}
@@ -135,21 +149,34 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	if *emit == "" {
 		printSummary(out, files, p, time.Since(start))
 	}
-	if inv != nil {
-		if st != nil {
-			if err := sv.save(); err != nil {
+	if an != nil {
+		an.finish()
+		if alertsOut != nil {
+			if err := alertsOut.Flush(); err != nil {
+				fmt.Fprintf(stderr, "apitap read: --alerts: %v\n", err)
+				status = 1
+			}
+		}
+		if an.st != nil {
+			if err := an.save(); err != nil {
 				fmt.Fprintf(stderr, "apitap read: %v\n", err)
 				status = 1
 			}
 			if *emit == "" {
-				fmt.Fprintf(out, "inventory     %d endpoints in %s\n", len(inv.Endpoints()), st.Path())
+				fmt.Fprintf(out, "alerts        %d raised or updated (apitap alerts --state %s)\n", len(log.alerts), *state)
+				fmt.Fprintf(out, "inventory     %d endpoints in %s\n", len(an.inv.Endpoints()), an.st.Path())
 			}
 		} else if *emit == "" {
 			// Orphans (documented, never seen) would bury what the
 			// capture showed; `apitap inventory --class orphan` lists them.
-			rows := report.Build(inv, idx, report.Filter{Classes: []report.Class{report.Documented, report.Shadow, report.Zombie}})
+			rows := report.Build(an.inv, idx, report.Filter{Classes: []report.Class{report.Documented, report.Shadow, report.Zombie}})
 			fmt.Fprintln(out)
 			report.Table(out, rows)
+			if len(log.alerts) > 0 {
+				fmt.Fprintln(out)
+				slices.SortStableFunc(log.alerts, func(a, b alert.Alert) int { return a.First.Compare(b.First) })
+				alertsTable(out, log.alerts)
+			}
 		}
 	}
 	// A write error (a full disk, a reader gone) lost output: report it and

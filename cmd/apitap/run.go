@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -26,18 +25,20 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/apitap/apitap/analyzer/alert"
+	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/analyzer/spec"
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
 	"github.com/apitap/apitap/sensor/flow"
-	"github.com/apitap/apitap/sensor/http1"
 )
 
 // runOptions are the flags of apitap run.
 type runOptions struct {
 	ifaces, state, listen, logFormat, config string
+	alerts                                   string
 	workers, vxlanPort                       int
 	maxMemory                                byteSize
 	specs                                    specFiles
@@ -62,7 +63,8 @@ func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, erro
 	fs.StringVar(&o.state, "state", "", "keep the API inventory in the store in `DIR`")
 	fs.Var(&o.specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE); repeatable; read again on SIGHUP")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
-	fs.DurationVar(&o.flushEvery, "flush-interval", 10*time.Second, "write the inventory to the store this often")
+	fs.DurationVar(&o.flushEvery, "flush-interval", 10*time.Second, "write the inventory, baselines and alerts to the store this often")
+	fs.StringVar(&o.alerts, "alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings")
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or console")
 	fs.Var(&o.maxMemory, "max-memory", "memory `BUDGET` (e.g. 2GiB): sizes the flow tables and reassembly pages, and sets the GC's soft limit")
 	fs.IntVar(&o.capture.FrameSize, "snaplen", 65536, "bytes kept of each frame")
@@ -188,20 +190,27 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		icfg.MaxTotalEndpoints = max(1000, int(budget/10/(16<<10)))
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(budget)) // restored on return (tests run it in-process)
 	}
-	inv, st, err := openInventory(o.state, idx, icfg)
+	acfg := alert.Config{}
+	if o.alerts != "" {
+		f, err := os.OpenFile(o.alerts, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+		if err != nil {
+			log.Error("open alerts file", zap.String("path", o.alerts), zap.Error(err))
+			return 1
+		}
+		defer f.Close()
+		// Unbuffered: each alert is one write, whole, as a tailing
+		// shipper (Filebeat, Vector) expects.
+		js := alert.NewJSONLSink(f)
+		js.Product.Version = version
+		acfg.Sinks = append(acfg.Sinks, js)
+	}
+	an, err := openAnalysis(o.state, idx, icfg, detect.Config{}, acfg)
 	if err != nil {
 		log.Error("open state", zap.Error(err))
 		return 1
 	}
-	if st != nil {
-		defer st.Close()
-	}
-	var mu sync.Mutex // guards inv and idx
-	emit := func(t *http1.Transaction) {
-		mu.Lock()
-		inv.Observe(t)
-		mu.Unlock()
-	}
+	defer an.close()
+	emit := an.observe
 	if o.vxlanPort > 0 {
 		// The mirror sends VXLAN to this host; without a socket the kernel
 		// answers every packet with an ICMP port-unreachable. The packets
@@ -243,17 +252,24 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		sensor.NewCollector(live), inventoryCollector{func() inventory.Stats { mu.Lock(); defer mu.Unlock(); return inv.Stats() }})
+		sensor.NewCollector(live), analysisCollector{an})
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ready") })
 	mux.HandleFunc("/api/v1/endpoints", func(w http.ResponseWriter, _ *http.Request) {
-		mu.Lock()
-		rows := report.Build(inv, idx, report.Filter{})
-		mu.Unlock()
+		an.mu.Lock()
+		rows := report.Build(an.inv, an.idx, report.Filter{})
+		an.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		report.JSON(w, rows)
+	})
+	mux.HandleFunc("/api/v1/alerts", func(w http.ResponseWriter, _ *http.Request) {
+		an.mu.Lock()
+		open := an.alerts.Alerts()
+		an.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		alertsJSON(w, open)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
@@ -261,13 +277,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	// Only the encoding holds the lock: the workers wait for it, and a
 	// batch's values are its own, so the disk write (an fsync) runs while
 	// they go on.
-	sv := &saver{inv: inv, st: st, lock: &mu}
 	save := func() {
-		if st == nil {
-			return
-		}
-		if err := sv.save(); err != nil {
-			log.Error("save inventory", zap.Error(err))
+		if err := an.save(); err != nil {
+			log.Error("save state", zap.Error(err))
 		}
 	}
 	sigs := make(chan os.Signal, 4)
@@ -300,15 +312,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			o.flushEvery = n.flushEvery
 		}
 		o.specs = n.specs // read again even when the list is the same: the files may have changed
-		mu.Lock()
-		idx = nidx
-		inv.SetSpecs(matcherOf(nidx))
-		mu.Unlock()
+		an.setSpecs(nidx)
 		log.Info("configuration reloaded", zap.Strings("changed", changes), zap.Int("specs", len(n.specs)))
 	}
 	for {
 		select {
-		case <-tick.C:
+		case now := <-tick.C:
+			// Live, packet time is close to the clock: advancing by
+			// it closes bins and alerts on a link gone quiet.
+			an.advance(now)
 			save()
 			mirrorHealth(log, live, &health)
 		case sig := <-sigs:
@@ -318,6 +330,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			}
 			log.Info("stopping", zap.String("signal", sig.String()))
 			live.Stop()
+			an.finish()
 			save()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			srv.Shutdown(ctx)
@@ -346,22 +359,6 @@ func newLogger(format string, w io.Writer) (*zap.Logger, error) {
 	// 100, so an error storm cannot flood the log.
 	core = zapcore.NewSamplerWithOptions(core, time.Second, 10, 100)
 	return zap.New(core).Named("apitap"), nil
-}
-
-// inventoryCollector exposes the inventory's counters.
-type inventoryCollector struct{ stats func() inventory.Stats }
-
-var (
-	invTxnDesc  = prometheus.NewDesc("apitap_inventory_transactions_total", "Transactions added to the inventory.", nil, nil)
-	invOverDesc = prometheus.NewDesc("apitap_inventory_overflow_total", "Transactions counted towards an overflow endpoint or service.", nil, nil)
-)
-
-func (inventoryCollector) Describe(ch chan<- *prometheus.Desc) { ch <- invTxnDesc; ch <- invOverDesc }
-
-func (c inventoryCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.stats()
-	ch <- prometheus.MustNewConstMetric(invTxnDesc, prometheus.CounterValue, float64(s.Transactions))
-	ch <- prometheus.MustNewConstMetric(invOverDesc, prometheus.CounterValue, float64(s.Overflow))
 }
 
 // byteSize is a flag holding a size in bytes, given as parseSize reads it.

@@ -24,7 +24,7 @@ func TestSaveAfterFailedWrite(t *testing.T) {
 		t.Fatal("no endpoints in the demo capture")
 	}
 
-	sv := &saver{inv: inv, st: st}
+	sv := &saver{st: st, parts: []func(*storage.Batch) error{func(b *storage.Batch) error { return inv.Save(b) }}}
 	st.Close()
 	if err := sv.save(); err == nil {
 		t.Fatal("save to a closed store succeeded")

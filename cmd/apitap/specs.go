@@ -78,14 +78,14 @@ func openInventory(state string, idx *spec.Index, cfg inventory.Config) (*invent
 	return inv, st, nil
 }
 
-// saver writes the inventory's changes to the store. Save marks what it
-// encodes as saved, so a batch whose write failed is kept and written again
-// with the next changes: a full disk delays the state, never drops part of
-// it.
+// saver writes the analysers' changes to the store. Each part marks what
+// it encodes as saved, so a batch whose write failed is kept and written
+// again with the next changes: a full disk delays the state, never drops
+// part of it.
 type saver struct {
-	inv     *inventory.Inventory
 	st      *storage.Store
-	lock    sync.Locker // held while the inventory is encoded, not while written; nil: none
+	lock    sync.Locker // held while the parts encode, not while the batch is written; nil: none
+	parts   []func(*storage.Batch) error
 	pending storage.Batch
 }
 
@@ -93,7 +93,12 @@ func (s *saver) save() error {
 	if s.lock != nil {
 		s.lock.Lock()
 	}
-	err := s.inv.Save(&s.pending)
+	var err error
+	for _, p := range s.parts {
+		if err = p(&s.pending); err != nil {
+			break
+		}
+	}
 	if s.lock != nil {
 		s.lock.Unlock()
 	}
