@@ -32,6 +32,8 @@ func run(args []string) int {
 		return cmdInventory(args[1:], os.Stdout, os.Stderr)
 	case "alerts":
 		return cmdAlerts(args[1:], os.Stdout, os.Stderr)
+	case "eval":
+		return cmdEval(args[1:], os.Stdout, os.Stderr)
 	case "run":
 		return cmdRun(args[1:], os.Stdout, os.Stderr)
 	case "gen":
@@ -56,7 +58,8 @@ commands:
   read [flags] CAPTURE...   parse HTTP transactions from pcap/pcapng files (optionally .gz)
   inventory --state DIR     the API inventory: documented, shadow, zombie and orphan endpoints
   alerts --state DIR        the stored alerts, newest first (--since T, --format table|json)
-  run --iface IF [flags]    the live sensor: capture mirrored traffic, keep the inventory
+  run --iface IF [flags]    the live sensor: capture mirrored traffic, keep the inventory, raise alerts
+  eval --labels F --state D score the alerts of a generated scenario (apitap gen) against its labels
   gen --out FILE [flags]    generate a labelled capture of API traffic with planted attacks
   version                   print the version
 
