@@ -323,7 +323,7 @@ func (d *Detector) content(ep *endpoint, t *http1.Transaction, o inventory.Obser
 // service's learning period, once it has answered a few requests with
 // success: a path that only ever 404s is a probe, not an API.
 func (d *Detector) newEndpoint(ep *endpoint, svc *service, t *http1.Transaction, o inventory.Observation, ts time.Time, status int) {
-	if o.New && !ep.known && ts.Sub(svc.first) >= d.cfg.Baseline.Learning && o.Endpoint.Template != inventory.OverflowTemplate {
+	if o.New && !ep.known && ts.Sub(svc.first) >= d.cfg.Baseline.Learning && !inventory.IsBucket(o.Endpoint.Template) {
 		ep.pending = newEndpointAfter
 	}
 	if ep.pending == 0 || status < 200 || status >= 300 {

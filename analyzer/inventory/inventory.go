@@ -65,6 +65,17 @@ func (c Config) withDefaults() Config {
 // service's routes past its caps.
 const OverflowTemplate = "/{overflow}"
 
+// NotFoundTemplate is the template of the endpoint that collects a
+// service's 404s on paths none of its routes match. A path the server does
+// not know is not an endpoint: a scanner's thousand probes would otherwise
+// each become one, and their words would turn a real position (/api/v3/pet,
+// /api/v3/user) into a parameter and merge the service's endpoints.
+const NotFoundTemplate = "/{not_found}"
+
+// IsBucket reports whether a template is one of the catch-all endpoints
+// (overflow, not found) rather than a route.
+func IsBucket(template string) bool { return template == OverflowTemplate || template == NotFoundTemplate }
+
 // OverflowService collects transactions past MaxServices.
 const OverflowService = "{overflow}"
 
@@ -74,7 +85,7 @@ type Service struct {
 	tree *tree
 	docs map[route]*Endpoint  // documented routes
 	n    int                  // endpoints
-	over map[string]*Endpoint // overflow endpoints by method
+	over map[route]*Endpoint // overflow and not-found endpoints by method and template
 }
 
 // route is a documented endpoint's key within its service.
@@ -102,6 +113,7 @@ type Stats struct {
 	Transactions uint64 // observed
 	NoRequest    uint64 // response-only transactions: no path to place
 	Overflow     uint64 // routed to an overflow endpoint or service
+	NotFound     uint64 // 404s on paths no route matches, counted on the not-found endpoint
 }
 
 // New returns an empty Inventory.
@@ -187,7 +199,7 @@ func (inv *Inventory) Observe(t *http1.Transaction) Observation {
 	svc := inv.serviceOf(r.Host, t.Server, t.Tunnel)
 	path, query := SplitTarget(r.Target)
 	before := inv.nextID
-	e := inv.endpoint(svc, r.Host, r.Method, path)
+	e := inv.endpoint(svc, r.Host, r.Method, path, t.Response.Status == 404)
 	o := Observation{Endpoint: e, New: e.ID > before}
 	e.observe(t, query, &o)
 	inv.client = t.Client.Addr().As16()
@@ -235,7 +247,7 @@ func (inv *Inventory) service(name string) *Service {
 			return s
 		}
 	}
-	s := &Service{Name: name, docs: make(map[route]*Endpoint), over: make(map[string]*Endpoint)}
+	s := &Service{Name: name, docs: make(map[route]*Endpoint), over: make(map[route]*Endpoint)}
 	s.tree = &tree{inv: inv, svc: s, root: &node{}}
 	inv.services[name] = s
 	return s
@@ -254,7 +266,7 @@ func (inv *Inventory) newEndpoint(svc *Service, method string) *Endpoint {
 }
 
 // endpoint finds the endpoint of a request, making it when new.
-func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoint {
+func (inv *Inventory) endpoint(svc *Service, host, method, path string, notFound bool) *Endpoint {
 	if svc.Name == OverflowService {
 		return inv.overflow(svc, method)
 	}
@@ -288,6 +300,15 @@ func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoin
 			segs = append(segs, s)
 		}
 	}
+	if notFound {
+		// Counted on the route it matches, if one has the method;
+		// never the start of a new one.
+		if n := svc.tree.find(segs); n != nil && n.eps[method] != nil {
+			return n.eps[method]
+		}
+		inv.stats.NotFound++
+		return inv.bucket(svc, method, NotFoundTemplate)
+	}
 	n := svc.tree.route(segs)
 	if n == nil {
 		return inv.overflow(svc, method)
@@ -305,12 +326,19 @@ func (inv *Inventory) endpoint(svc *Service, host, method, path string) *Endpoin
 
 func (inv *Inventory) overflow(svc *Service, method string) *Endpoint {
 	inv.stats.Overflow++
-	e := svc.over[method]
+	return inv.bucket(svc, method, OverflowTemplate)
+}
+
+// bucket returns the service's catch-all endpoint of a method and
+// template, making it when new; buckets do not count towards the caps.
+func (inv *Inventory) bucket(svc *Service, method, template string) *Endpoint {
+	k := route{method, template}
+	e := svc.over[k]
 	if e == nil {
 		inv.nextID++
 		e = newEndpoint(inv.nextID, svc.Name, method)
-		e.Template = OverflowTemplate
-		svc.over[method] = e
+		e.Template = template
+		svc.over[k] = e
 	}
 	return e
 }

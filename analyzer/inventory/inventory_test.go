@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
@@ -259,5 +260,39 @@ func TestObserveAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(sampleEvery-2, func() { inv.Observe(tx) }); n != 0 {
 			t.Errorf("%s: %v allocations per Observe", name, n)
 		}
+	}
+}
+
+// TestNotFoundLearnsNothing: a scanner's 404s on a thousand made-up paths
+// under /api/v3 neither become endpoints nor turn /api/v3/pet and
+// /api/v3/user into a parameter; they count on the not-found endpoint. A
+// 404 on a known route (an id that does not exist) still counts there.
+func TestNotFoundLearnsNothing(t *testing.T) {
+	inv := New(Config{})
+	n := 0
+	obs := func(target string, status int) {
+		n++
+		inv.Observe(txn("api.example", "GET", target, status, n))
+	}
+	for i := range 50 {
+		obs(fmt.Sprintf("/api/v3/pet/%d", i), 200)
+		obs(fmt.Sprintf("/api/v3/user/%d", i), 200)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 1000 {
+		obs(fmt.Sprintf("/api/v3/%x", rng.Uint64()), 404)
+		obs(fmt.Sprintf("/%x/admin.php", rng.Uint64()), 404)
+	}
+	obs("/api/v3/pet/999999", 404)
+	got := map[string]uint64{}
+	for _, e := range inv.Endpoints() {
+		got[e.Method+" "+e.Template] = e.Requests
+	}
+	want := map[string]uint64{"GET /api/v3/pet/{id}": 51, "GET /api/v3/user/{id}": 50, "GET " + NotFoundTemplate: 2000}
+	if !maps.Equal(got, want) {
+		t.Errorf("endpoints %v, want %v", got, want)
+	}
+	if s := inv.Stats(); s.NotFound != 2000 {
+		t.Errorf("NotFound = %d, want 2000", s.NotFound)
 	}
 }

@@ -208,12 +208,13 @@ func (inv *Inventory) reconcile() {
 func (inv *Inventory) place(e *Endpoint) {
 	svc := inv.service(e.Service)
 	switch {
-	case e.Template == OverflowTemplate:
-		if o := svc.over[e.Method]; o != nil {
+	case IsBucket(e.Template):
+		k := route{e.Method, e.Template}
+		if o := svc.over[k]; o != nil {
 			inv.fold(e, o)
 			return
 		}
-		svc.over[e.Method] = e
+		svc.over[k] = e
 		return
 	case e.Documented:
 		// Documented under the specs of its time: reconcile judges it

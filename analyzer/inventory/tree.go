@@ -112,6 +112,23 @@ type tree struct {
 
 // route finds (or makes) the node for a path's segments. It returns nil
 // when the service's caps are reached and the path is new.
+// find follows segs through the routes already known, literals first,
+// and returns the node they lead to, or nil: it learns nothing.
+func (t *tree) find(segs []string) *node {
+	n := t.root
+	for _, s := range segs {
+		next := n.lits[s]
+		if next == nil {
+			next = n.param
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
+}
+
 func (t *tree) route(segs []string) *node {
 	n := t.root
 	n.hits++

@@ -101,7 +101,8 @@ func TestOpenAPIRoundTrip(t *testing.T) {
 			}
 			idx := spec.NewIndex(sp)
 			for _, r := range report.Build(inv, idx, report.Filter{Service: svc}) {
-				if r.Class != report.Documented && r.Class != report.Orphan && spec.OpenAPIMethod(r.Method) {
+				// The catch-all endpoints are no routes: never exported, never documented.
+				if r.Class != report.Documented && r.Class != report.Orphan && spec.OpenAPIMethod(r.Method) && !inventory.IsBucket(r.Template) {
 					t.Errorf("%s: %s %s%s is %s against its own learned spec", pcap, r.Method, r.Service, r.Template, r.Class)
 				}
 			}

@@ -27,7 +27,7 @@ func Services(rows []Row) []string {
 func Learned(rows []Row, service string) spec.Learned {
 	l := spec.Learned{Service: serviceHost(service)}
 	for _, r := range rows {
-		if r.Service != service || r.Class == Orphan || r.Template == inventory.OverflowTemplate || !spec.OpenAPIMethod(r.Method) {
+		if r.Service != service || r.Class == Orphan || inventory.IsBucket(r.Template) || !spec.OpenAPIMethod(r.Method) {
 			continue
 		}
 		e := spec.LearnedEndpoint{Method: r.Method, Template: r.Template, Deprecated: r.Class == Zombie && r.Why == "deprecated",

@@ -117,7 +117,7 @@ func Build(inv *inventory.Inventory, idx *spec.Index, f Filter) []Row {
 	seen := map[string]bool{} // spec file + method + spec template
 	for _, e := range inv.Endpoints() {
 		r := row(e)
-		if idx != nil && e.Template != inventory.OverflowTemplate {
+		if idx != nil && !inventory.IsBucket(e.Template) {
 			host := serviceHost(e.Service)
 			if m, ok := idx.Match(host, e.Method, e.Template); ok {
 				r.Class, r.Spec, r.SpecPath = Documented, m.Spec.File, m.Template

@@ -137,6 +137,7 @@ type analysisCollector struct{ a *analysis }
 var analysisDescs = map[string]*prometheus.Desc{
 	"inv_txns":     desc("inventory_transactions_total", "Transactions added to the inventory."),
 	"inv_over":     desc("inventory_overflow_total", "Transactions counted towards an overflow endpoint or service."),
+	"inv_missing":  desc("inventory_not_found_total", "404s on paths no route matches, counted on the not-found endpoint."),
 	"tests":        desc("detect_tests_total", "Statistical tests run on closed bins."),
 	"findings":     desc("detect_findings_total", "Detector firings handed to the alert manager."),
 	"bins":         desc("detect_bins_total", "Time bins closed."),
@@ -167,6 +168,7 @@ func (c analysisCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter("inv_txns", is.Transactions)
 	counter("inv_over", is.Overflow)
+	counter("inv_missing", is.NotFound)
 	counter("tests", ds.Tested)
 	counter("findings", ds.Findings)
 	counter("bins", ds.Bins)
