@@ -74,7 +74,9 @@ const NotFoundTemplate = "/{not_found}"
 
 // IsBucket reports whether a template is one of the catch-all endpoints
 // (overflow, not found) rather than a route.
-func IsBucket(template string) bool { return template == OverflowTemplate || template == NotFoundTemplate }
+func IsBucket(template string) bool {
+	return template == OverflowTemplate || template == NotFoundTemplate
+}
 
 // OverflowService collects transactions past MaxServices.
 const OverflowService = "{overflow}"
@@ -83,8 +85,8 @@ const OverflowService = "{overflow}"
 type Service struct {
 	Name string
 	tree *tree
-	docs map[route]*Endpoint  // documented routes
-	n    int                  // endpoints
+	docs map[route]*Endpoint // documented routes
+	n    int                 // endpoints
 	over map[route]*Endpoint // overflow and not-found endpoints by method and template
 }
 
