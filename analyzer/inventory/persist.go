@@ -227,6 +227,13 @@ func (inv *Inventory) place(e *Endpoint) {
 		svc.docs[k] = e
 	default:
 		n := svc.tree.node(e.Template)
+		// Hits are not stored: give the route back its requests, or a
+		// later judgement of the position would see every word as seen
+		// never and merge an API's literal operations ("/api", "/pet")
+		// with the one-off words beside them.
+		for c := n; c != nil; c = c.parent {
+			c.hits += e.Requests
+		}
 		if d := n.eps[e.Method]; d != nil {
 			inv.fold(e, d)
 			return

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -233,4 +234,36 @@ func TestSpecsWithdrawn(t *testing.T) {
 		}
 		check(t, inv)
 	})
+}
+
+// TestLoadKeepsLiterals: after a restart, a position holding an API's
+// busy literal ("/api") beside a handful of one-off words is judged with
+// the literal's stored requests, not as if every word were new: the
+// reload used to merge "/api" into a parameter with them.
+func TestLoadKeepsLiterals(t *testing.T) {
+	dir := t.TempDir()
+	st, err := storage.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	inv := inventory.New(inventory.Config{})
+	for i := range 400 {
+		observe(inv, 2*i, fmt.Sprintf("/api/v3/pet/%d", i))
+	}
+	for i, w := range []string{"backup", "debug", "jolokia", "internal", "db", "export", "config", "status", "metrics", "admin"} {
+		observe(inv, 2*(400+i), "/"+w)
+	}
+	save(t, inv, st)
+	again := inventory.New(inventory.Config{})
+	if err := again.Load(st); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range again.Endpoints() {
+		got = append(got, e.Template)
+	}
+	if !slices.Contains(got, "/api/v3/pet/{id}") {
+		t.Errorf("templates after a reload: %v, want /api/v3/pet/{id} among them", got)
+	}
 }
