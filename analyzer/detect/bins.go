@@ -43,6 +43,7 @@ func (d *Detector) closeBin(learn bool) {
 	d.stats.Bins++
 	cfg := d.cfg.Baseline
 	for _, ep := range d.eps {
+		d.refreshRoute(ep)
 		if learn {
 			d.testEndpoint(ep)
 			d.learnEndpoint(ep)
@@ -95,7 +96,7 @@ func (d *Detector) testEndpoint(ep *endpoint) {
 					fmt.Sprintf("%.0f requests in %s where %.1f were expected", ep.n, cfg.Bin, mean)), client)
 			}
 		}
-		if mean-ep.n >= max(10, mean/2) {
+		if mean-ep.n >= 10 && ep.n <= dropShare*mean {
 			if p := baseline.NegBinomLower(ep.n, mean, variance); p < d.alpha {
 				f(alert.RateDrop, alert.Low, countEvidence("requests", ep.n, mean, sd, p,
 					fmt.Sprintf("%.0f requests in %s where %.1f were expected", ep.n, cfg.Bin, mean)), "")
@@ -132,16 +133,29 @@ func (d *Detector) testEndpoint(ep *endpoint) {
 	d.testWindow(ep, f)
 }
 
+// share returns a ratio baseline's expected share, ready once the
+// endpoint is past its learning period and the ratio has seen minRatioBins
+// bins with requests. baseline.Ratio itself waits for a learning period's
+// worth of bins with requests, which a quiet endpoint (a few requests an
+// hour) takes a week to collect; its estimate, which starts from a prior
+// of one bin, is sound long before.
+func (d *Detector) share(ep *endpoint, r *baseline.Ratio) (float64, bool) {
+	p, _ := r.Expect(d.cfg.Baseline)
+	return p, r.N >= minRatioBins && d.bin.Sub(ep.s.First) >= d.cfg.Baseline.Learning
+}
+
+const minRatioBins = 20
+
 // ratioTest tests a bin's share of events (5xx, 401/403) among requests
 // against the baseline share, with a binomial tail and an absolute floor.
 func (d *Detector) ratioTest(ep *endpoint, r *baseline.Ratio, events float64, metric string, t alert.Type, f func(alert.Type, alert.Severity, alert.Evidence, string)) {
-	p0, ok := r.Expect(d.cfg.Baseline)
+	p0, ok := d.share(ep, r)
 	if !ok || ep.n == 0 {
 		return
 	}
 	d.stats.Tested++
 	p0 = max(p0, 1e-4)
-	if events-ep.n*p0 < 5 || events < 0.1*ep.n {
+	if events-ep.n*p0 < minExcessEvents || events < 0.1*ep.n {
 		return
 	}
 	if p := baseline.BinomialUpper(events, ep.n, p0); p < d.alpha {

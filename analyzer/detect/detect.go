@@ -155,6 +155,7 @@ func seriesKey(service, method, route string) string {
 // endpoint is an endpoint's baseline and its current bin.
 type endpoint struct {
 	s        *Series
+	e        *inventory.Endpoint // to follow its template as the inventory refines it
 	login    bool // a login-like route: failed logins are watched
 	known    bool // the route had a baseline before this endpoint was made
 	pending  int  // a new endpoint's 2xx responses until it is reported
@@ -379,10 +380,34 @@ func (d *Detector) endpoint(e *inventory.Endpoint) *endpoint {
 		// once more): the baseline moves to the new one.
 		delete(d.eps, old)
 	}
-	ep := &endpoint{s: s, known: s.First.Before(d.bin), login: loginRoute.MatchString(route), dirty: true}
+	ep := &endpoint{s: s, e: e, known: s.First.Before(d.bin), login: loginRoute.MatchString(route), dirty: true}
 	d.eps[e.ID] = ep
 	d.owner[k] = e.ID
 	return ep
+}
+
+// refreshRoute follows the inventory: when a position of the endpoint's
+// route became a parameter ("/users/ann" is now "/users/{name}"), the
+// baseline is renamed, so alerts and the stored baseline carry the route
+// people see in the inventory.
+func (d *Detector) refreshRoute(ep *endpoint) {
+	r := ep.e.Route()
+	s := ep.s
+	if r == s.Route {
+		return
+	}
+	old, k := seriesKey(s.Service, s.Method, s.Route), seriesKey(s.Service, s.Method, r)
+	if d.series[old] == s {
+		delete(d.series, old)
+		delete(d.owner, old)
+	}
+	s.Route = r
+	ep.login = loginRoute.MatchString(r)
+	ep.dirty = true
+	if _, taken := d.series[k]; !taken {
+		d.series[k] = s
+		d.owner[k] = ep.e.ID
+	}
 }
 
 // evict drops the least recently seen tenth of the endpoints. Their

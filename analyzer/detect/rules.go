@@ -111,24 +111,41 @@ func (d *Detector) rules(ep *endpoint, svc *service, t *http1.Transaction, o inv
 	}
 
 	// Enumeration: many distinct object ids of one route from one client.
+	// The ids are the values at the route's parameters; on a route still
+	// all literal (the inventory has not yet judged a run of new words,
+	// such as user names, to be values), the last segment under its
+	// parent path.
+	scope, route, thr := o.Endpoint.ID, s.Route, 0
+	var id string
+	found := false
 	if strings.IndexByte(s.Route, '{') >= 0 {
-		if c := d.client(clientKey{client, o.Endpoint.ID}); c != nil {
+		id, found = objectID(s.Route, t.Request.Target)
+		thr = d.enumThreshold(ep)
+	} else if parent, last := splitLast(t.Request.Target); last != "" {
+		scope = maphash.String(d.seed, s.Service+" "+s.Method+" "+parent) | 1<<62
+		route, id, found, thr = parent+"/{id}", last, true, d.cfg.EnumerationIDs
+	}
+	if found {
+		if c := d.client(clientKey{client, scope}); c != nil {
 			c.n++
 			if ok {
 				c.ok++
 			}
-			if id, found := objectID(s.Route, t.Request.Target); found {
-				c.addID(maphash.String(d.seed, id))
+			c.addID(maphash.String(d.seed, id))
+			if scope == o.Endpoint.ID {
+				ep.maxIDs = max(ep.maxIDs, len(c.ids))
 			}
-			ep.maxIDs = max(ep.maxIDs, len(c.ids))
-			if thr := d.enumThreshold(ep); len(c.ids)+len(c.prevIDs) >= thr {
+			if len(c.ids)+len(c.prevIDs) >= thr {
 				n, okN, _ := c.window()
 				if k := c.distinct(); k >= thr && 2*okN >= n {
 					m, sd, _ := s.IDs.Expect(d.cfg.Baseline)
-					finding(alert.Enumeration, alert.High, true, true, alert.Evidence{
-						Metric: "distinct_object_ids", Observed: float64(k), Baseline: math.Exp(m), Spread: sd, Score: float64(k), ScoreKind: "count", Distinct: k,
-						Detail: fmt.Sprintf("one client fetched %d distinct ids on %s %s, %d of %d requests successful", k, s.Method, s.Route, okN, n),
-					})
+					f := alert.Finding{Type: alert.Enumeration, Kind: alert.Rule, Severity: alert.High, Service: s.Service, Method: s.Method, Route: route,
+						Client: client.String(), Time: ts, Example: example(t), Evidence: alert.Evidence{
+							Metric: "distinct_object_ids", Observed: float64(k), Baseline: math.Exp(m), Spread: sd, Score: float64(k), ScoreKind: "count", Distinct: k,
+							Window: (2 * d.cfg.Baseline.Bin).String(),
+							Detail: fmt.Sprintf("one client fetched %d distinct ids on %s %s, %d of %d requests successful", k, s.Method, route, okN, n),
+						}}
+					d.find(f)
 				}
 			}
 		}
@@ -195,7 +212,7 @@ func (d *Detector) enumThreshold(ep *endpoint) int {
 // unusualFailures reports failed logins well above what the endpoint's
 // baseline share of 401/403 predicts for the window.
 func (d *Detector) unusualFailures(ep *endpoint, fails float64) bool {
-	p0, ok := ep.s.Denied.Expect(d.cfg.Baseline)
+	p0, ok := d.share(ep, &ep.s.Denied)
 	if !ok {
 		return true
 	}
@@ -225,6 +242,18 @@ func objectID(route, target string) (string, bool) {
 		}
 	}
 	return id.String(), id.Len() > 0
+}
+
+// splitLast splits a request target's path at its last segment:
+// "/users/ann?x=1" gives "/users" and "ann".
+func splitLast(target string) (parent, last string) {
+	path, _, _ := strings.Cut(target, "?")
+	path = strings.TrimSuffix(path, "/")
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 {
+		return "", ""
+	}
+	return path[:i], path[i+1:]
 }
 
 func shorten(s string, n int) string {

@@ -14,6 +14,15 @@ import (
 // endpoints are still caught by the single-bin tests first.
 const winBins = 12
 
+// A drop is an endpoint losing most of its traffic (an outage, a client
+// gone, a mirror cut), not a quiet Saturday: the count must fall to
+// dropShare of the expected one besides being unlikely.
+const dropShare = 0.25
+
+// minExcessEvents is the absolute floor of the 5xx and 401/403 surges:
+// errors beyond those expected.
+const minExcessEvents = 3
+
 // binSums is one bin's figures, as the window tests add them up.
 type binSums struct {
 	n, mean, variance float64 // requests, and their expectation
@@ -35,7 +44,7 @@ type Moments struct {
 
 const (
 	momentsCap   = 5000
-	momentsReady = 50
+	momentsReady = 20
 )
 
 func (m *Moments) add(x float64) {
@@ -93,7 +102,7 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, span, w.mean)), "")
 		}
 	}
-	if w.mean-w.n >= max(10, w.mean/2) {
+	if w.mean-w.n >= 10 && w.n <= dropShare*w.mean {
 		if p := baseline.NegBinomLower(w.n, w.mean, w.variance); p < d.alpha {
 			f(alert.RateDrop, alert.Low, countEvidence("requests", w.n, w.mean, sd, p,
 				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, span, w.mean)), "")
@@ -104,7 +113,7 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 		metric           string
 		t                alert.Type
 	}{{w.e5, w.p5, "error_ratio_5xx", alert.ErrorSurge}, {w.denied, w.pDenied, "error_ratio_401_403", alert.AuthFailureSurge}} {
-		if w.n == 0 || r.events-r.expected < 5 || r.events < 0.1*w.n {
+		if w.n == 0 || r.events-r.expected < minExcessEvents || r.events < 0.1*w.n {
 			continue
 		}
 		p0 := max(r.expected/w.n, 1e-4)
@@ -123,7 +132,7 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 			}, "")
 		}
 	}
-	if p0, ok := ep.s.Huge.Expect(d.cfg.Baseline); ok && w.huge >= 3 {
+	if p0, ok := d.share(ep, &ep.s.Huge); ok && w.huge >= 3 {
 		p0 = max(p0, 1e-4)
 		if p := baseline.BinomialUpper(w.huge, w.n, p0); p < d.alpha {
 			m, _, _ := ep.s.LogSize.expect()
