@@ -198,6 +198,11 @@ type service struct {
 
 // Observe takes one transaction and what the inventory made of it.
 func (d *Detector) Observe(t *http1.Transaction, o inventory.Observation) {
+	if o.Likely != nil {
+		// A value waiting as a literal: its statistics belong to the
+		// parameter's endpoint, and it is no new endpoint.
+		o.Endpoint, o.New = o.Likely, false
+	}
 	e := o.Endpoint
 	if e == nil {
 		return

@@ -181,6 +181,12 @@ type Observation struct {
 	Endpoint *Endpoint
 	// New reports that this transaction made the endpoint.
 	New bool
+	// Likely is the endpoint Endpoint will most likely be merged into:
+	// set when the path's words wait as literals at positions whose
+	// words have proved to be values. Per-route statistics belong there
+	// already: counted on a hundred one-request literals, an error surge
+	// on /users/{name} would never show.
+	Likely *Endpoint
 	// Authenticated reports credentials in the request (any scheme).
 	Authenticated bool
 	// Analysed reports that the bodies were scanned (busy endpoints are
@@ -203,6 +209,11 @@ func (inv *Inventory) Observe(t *http1.Transaction) Observation {
 	before := inv.nextID
 	e := inv.endpoint(svc, r.Host, r.Method, path, t.Response.Status == 404)
 	o := Observation{Endpoint: e, New: e.ID > before}
+	if n := e.node; n != nil {
+		if m := n.likely(); m != nil {
+			o.Likely = m.eps[r.Method]
+		}
+	}
 	e.observe(t, query, &o)
 	inv.client = t.Client.Addr().As16()
 	e.clients.Insert(inv.client[:])

@@ -296,3 +296,27 @@ func TestNotFoundLearnsNothing(t *testing.T) {
 		t.Errorf("NotFound = %d, want 2000", s.NotFound)
 	}
 }
+
+// TestLikely: once /users/{name} has proved to hold values, a new name
+// waits as a literal until the next judgement, but the Observation names
+// the {name} endpoint as the one it will most likely join; a busy literal
+// beside it ("/users/me") stands for itself.
+func TestLikely(t *testing.T) {
+	inv := New(Config{})
+	n := 0
+	obs := func(target string) Observation {
+		n++
+		return inv.Observe(txn("api.example", "GET", target, 200, n))
+	}
+	for i := range 200 {
+		obs(fmt.Sprintf("/users/%s.%s%d", []string{"ann", "bob", "cyd", "dee"}[i%4], []string{"lee", "kim", "ito"}[i%3], i))
+		obs("/users/me")
+	}
+	o := obs("/users/zebra.quagga")
+	if o.Likely == nil || o.Likely.Route() != "/users/{name}" {
+		t.Fatalf("a new name: endpoint %s, likely %v, want /users/{name}", o.Endpoint.Route(), o.Likely)
+	}
+	if o := obs("/users/me"); o.Likely != nil || o.Endpoint.Route() != "/users/me" {
+		t.Errorf("/users/me: endpoint %s, likely %v", o.Endpoint.Route(), o.Likely)
+	}
+}

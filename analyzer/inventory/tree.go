@@ -129,6 +129,53 @@ func (t *tree) find(segs []string) *node {
 	return n
 }
 
+// likely returns the node a path routed to n will most likely end at once
+// the pending words are judged: a word still waiting as a literal at a
+// position whose words have proved to be values (a user name under
+// /users/{name}) stands for the parameter, and n for the node the
+// parameter leads to. Words seen more than a few times keep their own
+// node. It returns nil when n stands for itself.
+func (n *node) likely() *node {
+	stands := func(c *node) bool {
+		p := c.parent
+		return p.promoted && p.param != nil && c != p.param && c.hits <= likelyHits
+	}
+	var buf [16]*node // the path from n up, substitutes in place
+	path := buf[:0]
+	changed := false
+	for c := n; c.parent != nil; c = c.parent {
+		if stands(c) {
+			changed = true
+			path = append(path, c.parent.param)
+		} else {
+			path = append(path, c)
+		}
+	}
+	if !changed {
+		return nil
+	}
+	m := n
+	for m.parent != nil {
+		m = m.parent
+	}
+	for i := len(path) - 1; i >= 0; i-- {
+		c := path[i]
+		next := m.lits[c.seg]
+		if c.parent.param == c {
+			next = m.param
+		}
+		if next == nil {
+			return nil
+		}
+		m = next
+	}
+	return m
+}
+
+// likelyHits: a literal routed more often than this at a parameter
+// position is judged on its own, not taken for a value.
+const likelyHits = 4
+
 func (t *tree) route(segs []string) *node {
 	n := t.root
 	n.hits++
