@@ -96,13 +96,14 @@ func (d *Detector) testEndpoint(ep *endpoint) {
 					fmt.Sprintf("%.0f requests in %s where %.1f were expected", ep.n, cfg.Bin, mean)), client)
 			}
 		}
-		if mean-ep.n >= 10 && ep.n <= dropShare*mean {
+		if mean-ep.n >= 10 && ep.n <= dropShare*mean && (ep.n == 0 || s.Requests.Season(cfg, d.bin) == baseline.SeasonWeek) {
 			if p := baseline.NegBinomLower(ep.n, mean, variance); p < d.alpha {
 				f(alert.RateDrop, alert.Low, countEvidence("requests", ep.n, mean, sd, p,
 					fmt.Sprintf("%.0f requests in %s where %.1f were expected", ep.n, cfg.Bin, mean)), "")
 			}
 		}
 	}
+	d.silence(ep, f)
 	d.ratioTest(ep, &s.Err5xx, ep.e5, "error_ratio_5xx", alert.ErrorSurge, f)
 	d.ratioTest(ep, &s.Denied, ep.denied, "error_ratio_401_403", alert.AuthFailureSurge, f)
 	if len(ep.lat) >= 10 {
@@ -145,6 +146,37 @@ func (d *Detector) share(ep *endpoint, r *baseline.Ratio) (float64, bool) {
 }
 
 const minRatioBins = 20
+
+// silence follows a run of bins without a request: the expected requests
+// add up over the run, and once none at all is unlikely enough, the
+// endpoint has gone silent (an outage, a client or a mirror gone). This
+// finds an hour's silence of an endpoint expecting a handful of requests
+// per bin, which no single bin can show, and needs no weekly rhythm.
+func (d *Detector) silence(ep *endpoint, f func(alert.Type, alert.Severity, alert.Evidence, string)) {
+	mean, variance, ok := ep.s.Requests.Expect(d.cfg.Baseline, d.bin)
+	if !ok || ep.n > 0 {
+		ep.silentMean, ep.silentVar, ep.silentBins = 0, 0, 0
+		return
+	}
+	ep.silentMean += mean
+	ep.silentVar += variance
+	ep.silentBins++
+	// Until the week's rhythm is learnt, a weekend hour may expect half
+	// what the model says: the test takes half, so a quiet Sunday
+	// morning is not an outage.
+	m, v := ep.silentMean, ep.silentVar
+	if ep.s.Requests.Season(d.cfg.Baseline, d.bin) != baseline.SeasonWeek {
+		m, v = m/2, v/2
+	}
+	if m < 10 {
+		return
+	}
+	if p := baseline.NegBinomLower(0, m, v); p < d.alpha {
+		span := time.Duration(ep.silentBins) * d.cfg.Baseline.Bin
+		f(alert.RateDrop, alert.Medium, countEvidence("requests", 0, ep.silentMean, math.Sqrt(ep.silentVar), p,
+			fmt.Sprintf("no request for %s where %.1f were expected", span, ep.silentMean)), "")
+	}
+}
 
 // ratioTest tests a bin's share of events (5xx, 401/403) among requests
 // against the baseline share, with a binomial tail and an absolute floor.

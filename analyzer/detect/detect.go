@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"fmt"
 	"hash/maphash"
 	"math"
 	"net/netip"
@@ -145,6 +146,9 @@ type Series struct {
 	Authenticated, Anonymous uint64
 	Classes                  uint32
 	Analysed                 uint64
+	// Fresh holds classes seen after the learning period and not yet
+	// accepted: when each was first and last seen in its current run.
+	Fresh map[uint8][2]time.Time `json:"fresh,omitempty"`
 }
 
 // key names a Series in storage and in the loaded map.
@@ -156,9 +160,9 @@ func seriesKey(service, method, route string) string {
 type endpoint struct {
 	s        *Series
 	e        *inventory.Endpoint // to follow its template as the inventory refines it
-	login    bool // a login-like route: failed logins are watched
-	known    bool // the route had a baseline before this endpoint was made
-	pending  int  // a new endpoint's 2xx responses until it is reported
+	login    bool                // a login-like route: failed logins are watched
+	known    bool                // the route had a baseline before this endpoint was made
+	pending  int                 // a new endpoint's 2xx responses until it is reported
 	lastSeen time.Time
 	dirty    bool
 
@@ -167,6 +171,8 @@ type endpoint struct {
 	lat, size                  []float64
 	win                        [winBins]binSums // the last bins, for the window tests
 	wi                         int
+	silentMean, silentVar      float64 // expected requests over the current run of silent bins
+	silentBins                 int
 	failIPs                    map[netip.Addr]struct{}
 	prevFailIPs                int
 	prevFails                  float64
@@ -281,23 +287,30 @@ func (d *Detector) authentication(ep *endpoint, t *http1.Transaction, o inventor
 		return
 	}
 	always := s.Authenticated >= 100 && float64(s.Anonymous) < 0.001*float64(s.Authenticated)
-	s.Anonymous++
 	ep.dirty = true
-	if ready && always && status >= 200 && status < 300 {
-		d.find(alert.Finding{
-			Type: alert.Unauthenticated, Kind: alert.Statistical, Severity: alert.High,
-			Service: s.Service, Method: s.Method, Route: s.Route, Client: t.Client.Addr().String(), Time: t.Time(),
-			Evidence: alert.Evidence{
-				Metric: "unauthenticated_success", Observed: 1, Baseline: float64(s.Anonymous - 1), Score: float64(s.Authenticated), ScoreKind: "count",
-				Detail: "a successful request without credentials on an endpoint always called with them",
-			},
-			Example: example(t),
-		})
+	if !ready || !always || status < 200 || status >= 300 {
+		s.Anonymous++
+		return
 	}
+	// Not counted: an attack must not teach the baseline that the
+	// endpoint is open to anyone.
+	d.find(alert.Finding{
+		Type: alert.Unauthenticated, Kind: alert.Statistical, Severity: alert.High,
+		Service: s.Service, Method: s.Method, Route: s.Route, Client: t.Client.Addr().String(), Time: t.Time(),
+		Evidence: alert.Evidence{
+			Metric: "unauthenticated_success", Observed: 1, Baseline: float64(s.Anonymous), Score: float64(s.Authenticated), ScoreKind: "count",
+			Detail: fmt.Sprintf("a successful request without credentials on an endpoint called with them %d times, without %d times", s.Authenticated, s.Anonymous),
+		},
+		Example: example(t),
+	})
 }
 
 // content reports a sensitive-data class an endpoint's responses never
-// carried before.
+// carried before. A class seen during the learning period is normal; one
+// that appears later alerts, and stays unusual (alerting again on each
+// return) until it has been seen for acceptAfter without a gap of
+// freshGap: a leak fixed on Monday that returns on Friday is reported
+// twice, a field added for good stops alerting after a day.
 func (d *Detector) content(ep *endpoint, t *http1.Transaction, o inventory.Observation, ready bool) {
 	if !o.Analysed || !t.Response.Seen() {
 		return
@@ -308,22 +321,53 @@ func (d *Detector) content(ep *endpoint, t *http1.Transaction, o inventory.Obser
 	if fresh == 0 {
 		return
 	}
-	s.Classes |= fresh
 	ep.dirty = true
-	if !ready || s.Analysed < 30 {
+	if !ready || s.Analysed < 20 {
+		s.Classes |= fresh
+		return
+	}
+	now := t.Time()
+	if s.Fresh == nil {
+		s.Fresh = map[uint8][2]time.Time{}
+	}
+	for c := uint8(0); c < 32; c++ {
+		if fresh&(1<<c) == 0 {
+			continue
+		}
+		seen := s.Fresh[c]
+		if seen[1].IsZero() || now.Sub(seen[1]) > freshGap {
+			seen[0] = now
+		}
+		seen[1] = now
+		if seen[1].Sub(seen[0]) >= acceptAfter {
+			s.Classes |= 1 << c
+			delete(s.Fresh, c)
+			fresh &^= 1 << c
+			continue
+		}
+		s.Fresh[c] = seen
+	}
+	if fresh == 0 {
 		return
 	}
 	d.find(alert.Finding{
 		Type: alert.NewSensitiveData, Kind: alert.Statistical, Severity: alert.High,
-		Service: s.Service, Method: s.Method, Route: s.Route, Client: t.Client.Addr().String(), Time: t.Time(),
+		Service: s.Service, Method: s.Method, Route: s.Route, Client: t.Client.Addr().String(), Time: now,
 		Evidence: alert.Evidence{
-			Metric: "sensitive_classes", Observed: float64(popcount(o.RespClasses)), Baseline: float64(popcount(s.Classes &^ fresh)),
+			Metric: "sensitive_classes", Observed: float64(popcount(o.RespClasses)), Baseline: float64(popcount(s.Classes)),
 			Score: float64(s.Analysed), ScoreKind: "count", Subtype: classNames(fresh),
-			Detail: "responses carry a sensitive-data class never seen on this endpoint: " + classNames(fresh),
+			Detail: "responses carry a sensitive-data class not seen on this endpoint before: " + classNames(fresh),
 		},
 		Example: example(t),
 	})
 }
+
+// A sensitive-data class is accepted as the endpoint's after acceptAfter
+// of being seen without a gap of freshGap.
+const (
+	acceptAfter = 24 * time.Hour
+	freshGap    = 6 * time.Hour
+)
 
 // newEndpoint reports an endpoint that appeared on a service after the
 // service's learning period, once it has answered a few requests with

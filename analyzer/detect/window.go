@@ -16,7 +16,9 @@ const winBins = 12
 
 // A drop is an endpoint losing most of its traffic (an outage, a client
 // gone, a mirror cut), not a quiet Saturday: the count must fall to
-// dropShare of the expected one besides being unlikely.
+// dropShare of the expected one besides being unlikely. Until a series
+// has learnt the week's rhythm (two weeks), only silence counts: its first
+// weekend would otherwise look like an outage.
 const dropShare = 0.25
 
 // minExcessEvents is the absolute floor of the 5xx and 401/403 surges:
@@ -102,7 +104,8 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, span, w.mean)), "")
 		}
 	}
-	if w.mean-w.n >= 10 && w.n <= dropShare*w.mean {
+	weekly := ep.s.Requests.Season(d.cfg.Baseline, d.bin) == baseline.SeasonWeek
+	if w.mean-w.n >= 10 && w.n <= dropShare*w.mean && (w.n == 0 || weekly) {
 		if p := baseline.NegBinomLower(w.n, w.mean, w.variance); p < d.alpha {
 			f(alert.RateDrop, alert.Low, countEvidence("requests", w.n, w.mean, sd, p,
 				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, span, w.mean)), "")

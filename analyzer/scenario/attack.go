@@ -101,6 +101,34 @@ func endpoints(s *service, ok func(*endpoint) bool) []*endpoint {
 	return out
 }
 
+// minAffected is the requests an endpoint must be expected to get during
+// a surge (of errors, of 401s, of latency) for the surge to be planted
+// there: at a few requests an hour, a "50 % error surge" is two errors,
+// which no analyst would want an alert for and no test can tell from
+// chance.
+const minAffected = 30
+
+// visible keeps the endpoints expected to get minAffected requests during
+// a, or, when none does, the one expected to get the most.
+func (g *gen) visible(eps []*endpoint, a *attack) []*endpoint {
+	var out []*endpoint
+	var best *endpoint
+	bestN := -1.0
+	for _, e := range eps {
+		n := g.expected(e, a.start, a.end)
+		if n >= minAffected {
+			out = append(out, e)
+		}
+		if n > bestN {
+			best, bestN = e, n
+		}
+	}
+	if len(out) == 0 && best != nil {
+		out = append(out, best)
+	}
+	return out
+}
+
 func busy(e *endpoint) bool { return !e.login && e.from == 0 }
 
 func getWithBody(e *endpoint) bool { return busy(e) && e.method == "GET" && e.resp != nil }
@@ -252,19 +280,19 @@ func (g *gen) plant(t alert.Type, s *service, slotStart int64) {
 		a.label.Detail = fmt.Sprintf("%s silent for %d min: about %.0f requests expected", routeOf(a.ep), dur/minute, g.expected(a.ep, a.start, a.end))
 
 	case alert.ErrorSurge:
-		a.ep = pickByRate(r, endpoints(s, busy), true)
+		a.ep = pickByRate(r, g.visible(endpoints(s, busy), a), true)
 		a.factor = 0.3 + 0.3*r.Float64()
 		a.ep.mods = append(a.ep.mods, a)
 		a.label.Detail = fmt.Sprintf("%.0f%% of %s answered 5xx for %d min", 100*a.factor, routeOf(a.ep), dur/minute)
 
 	case alert.AuthFailureSurge:
-		a.ep = pickByRate(r, endpoints(s, func(e *endpoint) bool { return busy(e) && e.needsAuth }), true)
+		a.ep = pickByRate(r, g.visible(endpoints(s, func(e *endpoint) bool { return busy(e) && e.needsAuth }), a), true)
 		a.factor = 0.3 + 0.4*r.Float64()
 		a.ep.mods = append(a.ep.mods, a)
 		a.label.Detail = fmt.Sprintf("%.0f%% of %s answered 401 or 403 for %d min", 100*a.factor, routeOf(a.ep), dur/minute)
 
 	case alert.LatencyShift:
-		a.ep = pickByRate(r, endpoints(s, busy), true)
+		a.ep = pickByRate(r, g.visible(endpoints(s, busy), a), true)
 		a.factor = 5
 		a.ep.mods = append(a.ep.mods, a)
 		a.label.Detail = fmt.Sprintf("median latency of %s x5 (%.0f ms to %.0f ms) for %d min", routeOf(a.ep), a.ep.latMed/1e3, 5*a.ep.latMed/1e3, dur/minute)
