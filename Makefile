@@ -67,11 +67,14 @@ demo: build
 # false alerts per 100 endpoint-days, and fails when a target is missed.
 EVAL       ?= $(or $(TMPDIR),/tmp)/apitap-eval
 EVAL_SCALE ?= 0.2
+EVAL_SEED  ?= 1
+EVAL_CLEAN_SEED ?= 2
+EVAL_DAYS  ?= 7
 EVAL_SPECS := $(foreach s,swagger-petstore/openapi.yaml crapi/crapi-openapi-spec.json juice-shop/swagger.yml oai-examples/petstore-expanded.yaml,--spec ../shared/corpus/openapi/$(s))
 eval: build
 	rm -rf $(EVAL) && mkdir -p $(EVAL)
-	$(BIN) gen --seed 1 --days 7 --scale $(EVAL_SCALE) --attacks all $(EVAL_SPECS) --out $(EVAL)/attacks.pcap --labels $(EVAL)/attacks.labels.jsonl
-	$(BIN) gen --seed 2 --days 7 --scale $(EVAL_SCALE) --attacks none $(EVAL_SPECS) --out $(EVAL)/clean.pcap --labels $(EVAL)/clean.labels.jsonl
+	$(BIN) gen --seed $(EVAL_SEED) --days $(EVAL_DAYS) --scale $(EVAL_SCALE) --attacks all $(EVAL_SPECS) --out $(EVAL)/attacks.pcap --labels $(EVAL)/attacks.labels.jsonl
+	$(BIN) gen --seed $(EVAL_CLEAN_SEED) --days $(EVAL_DAYS) --scale $(EVAL_SCALE) --attacks none $(EVAL_SPECS) --out $(EVAL)/clean.pcap --labels $(EVAL)/clean.labels.jsonl
 	$(BIN) read --state $(EVAL)/attacks $(EVAL)/attacks.pcap
 	$(BIN) read --state $(EVAL)/clean $(EVAL)/clean.pcap
 	$(BIN) eval --labels $(EVAL)/attacks.labels.jsonl --state $(EVAL)/attacks --clean-state $(EVAL)/clean

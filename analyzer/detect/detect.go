@@ -171,11 +171,11 @@ type endpoint struct {
 	lat, size                  []float64
 	win                        [winBins]binSums // the last bins, for the window tests
 	wi                         int
-	silentMean, silentVar      float64 // expected requests over the current run of silent bins
+	fired                      []alert.Type // what the bin's tests raised: not learnt
+	silentMean, silentVar      float64      // expected requests over the current run of silent bins
 	silentBins                 int
-	failIPs                    map[netip.Addr]struct{}
-	prevFailIPs                int
-	prevFails                  float64
+	failIPs                    map[netip.Addr]uint64  // failing clients of the last hour: the bin of their last failure
+	failRing                   [winBins - 1]float64   // failed logins of the previous bins
 	top                        map[netip.Addr]float64 // requests per client
 	hugeBy                     netip.Addr
 	hugeMax                    int64

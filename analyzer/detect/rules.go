@@ -155,10 +155,10 @@ func (d *Detector) rules(ep *endpoint, svc *service, t *http1.Transaction, o inv
 	if ep.login && (status == 401 || status == 403) {
 		ep.fails++
 		if ep.failIPs == nil {
-			ep.failIPs = map[netip.Addr]struct{}{}
+			ep.failIPs = map[netip.Addr]uint64{}
 		}
-		if len(ep.failIPs) < 4096 {
-			ep.failIPs[client] = struct{}{}
+		if _, seen := ep.failIPs[client]; seen || len(ep.failIPs) < maxFailIPs {
+			ep.failIPs[client] = d.stats.Bins
 		}
 		if c := d.client(clientKey{client, o.Endpoint.ID}); c != nil {
 			c.fails++
@@ -169,8 +169,13 @@ func (d *Detector) rules(ep *endpoint, svc *service, t *http1.Transaction, o inv
 				})
 			}
 		}
-		ips, fails := len(ep.failIPs)+ep.prevFailIPs, ep.fails+ep.prevFails
-		if ips >= d.cfg.StuffingIPs && fails >= float64(2*d.cfg.StuffingIPs) && d.unusualFailures(ep, fails) {
+		// Stuffing is slow and spread: counted over the hour, from many
+		// clients each failing a few times.
+		ips, fails := len(ep.failIPs), ep.fails
+		for _, n := range ep.failRing {
+			fails += n
+		}
+		if ips >= d.cfg.StuffingIPs && fails >= float64(2*d.cfg.StuffingIPs) && fails <= float64(5*ips) && d.unusualFailures(ep, fails) {
 			finding(alert.CredentialStuffing, alert.High, true, false, alert.Evidence{
 				Metric: "failed_logins", Observed: fails, Distinct: ips, ScoreKind: "count", Score: fails,
 				Detail: fmt.Sprintf("%.0f failed logins from %d clients", fails, ips),
@@ -209,6 +214,9 @@ func (d *Detector) enumThreshold(ep *endpoint) int {
 	return thr
 }
 
+// maxFailIPs bounds the failing clients an endpoint remembers.
+const maxFailIPs = 4096
+
 // unusualFailures reports failed logins well above what the endpoint's
 // baseline share of 401/403 predicts for the window.
 func (d *Detector) unusualFailures(ep *endpoint, fails float64) bool {
@@ -217,7 +225,7 @@ func (d *Detector) unusualFailures(ep *endpoint, fails float64) bool {
 		return true
 	}
 	m, _, _ := ep.s.Requests.Expect(d.cfg.Baseline, d.bin)
-	return fails > 5*max(p0, 0.01)*2*max(m, ep.n)
+	return fails > 5*max(p0, 0.01)*winBins*max(m, ep.n)
 }
 
 func serviceScope(seed maphash.Seed, name string) uint64 {

@@ -108,6 +108,32 @@ func endpoints(s *service, ok func(*endpoint) bool) []*endpoint {
 // chance.
 const minAffected = 30
 
+// minDaily is the requests a day an endpoint needs (at the scenario's
+// scale) to carry a surge or a drop: about 40 an hour on average, so that
+// minAffected fall within the hour even early in the day. A service whose
+// routes are all quieter gets these attacks on another service instead.
+const minDaily = 1000
+
+// loud reports whether e is busy enough for a surge or a drop. In a
+// scenario scaled so small that no endpoint is (the tests of the
+// generator itself), any busy endpoint will do.
+func (g *gen) loud(e *endpoint) bool {
+	if !busy(e) {
+		return false
+	}
+	if g.anyLoud == 0 {
+		g.anyLoud = -1
+		for _, s := range g.svcs {
+			for _, x := range s.eps {
+				if busy(x) && x.rate*g.cfg.Scale >= minDaily {
+					g.anyLoud = 1
+				}
+			}
+		}
+	}
+	return g.anyLoud < 0 || e.rate*g.cfg.Scale >= minDaily
+}
+
 // visible keeps the endpoints expected to get minAffected requests during
 // a, or, when none does, the one expected to get the most.
 func (g *gen) visible(eps []*endpoint, a *attack) []*endpoint {
@@ -129,6 +155,15 @@ func (g *gen) visible(eps []*endpoint, a *attack) []*endpoint {
 	return out
 }
 
+// stretch lengthens a surge on an endpoint too quiet for minAffected
+// requests in its time (a service with one busy route), 10 minutes at a
+// time up to limit, the end of its slot.
+func (g *gen) stretch(a *attack, limit int64) {
+	for g.expected(a.ep, a.start, a.end) < minAffected && a.end+10*minute <= limit {
+		a.end += 10 * minute
+	}
+}
+
 func busy(e *endpoint) bool { return !e.login && e.from == 0 }
 
 func getWithBody(e *endpoint) bool { return busy(e) && e.method == "GET" && e.resp != nil }
@@ -137,7 +172,9 @@ func getWithBody(e *endpoint) bool { return busy(e) && e.method == "GET" && e.re
 func (g *gen) eligible(t alert.Type, s *service) bool {
 	switch t {
 	case alert.AuthFailureSurge:
-		return len(endpoints(s, func(e *endpoint) bool { return busy(e) && e.needsAuth })) > 0
+		return len(endpoints(s, func(e *endpoint) bool { return g.loud(e) && e.needsAuth })) > 0
+	case alert.ErrorSurge, alert.LatencyShift, alert.RateDrop:
+		return len(endpoints(s, g.loud)) > 0
 	case alert.Unauthenticated:
 		return len(endpoints(s, func(e *endpoint) bool { return busy(e) && e.needsAuth && e.okStatus != 204 })) > 0
 	case alert.ResponseSizeJump:
@@ -281,21 +318,24 @@ func (g *gen) plant(t alert.Type, s *service, slotStart int64) {
 
 	case alert.ErrorSurge:
 		a.ep = pickByRate(r, g.visible(endpoints(s, busy), a), true)
+		g.stretch(a, slotStart+slot-margin)
 		a.factor = 0.3 + 0.3*r.Float64()
 		a.ep.mods = append(a.ep.mods, a)
-		a.label.Detail = fmt.Sprintf("%.0f%% of %s answered 5xx for %d min", 100*a.factor, routeOf(a.ep), dur/minute)
+		a.label.Detail = fmt.Sprintf("%.0f%% of %s answered 5xx for %d min", 100*a.factor, routeOf(a.ep), (a.end-a.start)/minute)
 
 	case alert.AuthFailureSurge:
 		a.ep = pickByRate(r, g.visible(endpoints(s, func(e *endpoint) bool { return busy(e) && e.needsAuth }), a), true)
+		g.stretch(a, slotStart+slot-margin)
 		a.factor = 0.3 + 0.4*r.Float64()
 		a.ep.mods = append(a.ep.mods, a)
-		a.label.Detail = fmt.Sprintf("%.0f%% of %s answered 401 or 403 for %d min", 100*a.factor, routeOf(a.ep), dur/minute)
+		a.label.Detail = fmt.Sprintf("%.0f%% of %s answered 401 or 403 for %d min", 100*a.factor, routeOf(a.ep), (a.end-a.start)/minute)
 
 	case alert.LatencyShift:
 		a.ep = pickByRate(r, g.visible(endpoints(s, busy), a), true)
+		g.stretch(a, slotStart+slot-margin)
 		a.factor = 5
 		a.ep.mods = append(a.ep.mods, a)
-		a.label.Detail = fmt.Sprintf("median latency of %s x5 (%.0f ms to %.0f ms) for %d min", routeOf(a.ep), a.ep.latMed/1e3, 5*a.ep.latMed/1e3, dur/minute)
+		a.label.Detail = fmt.Sprintf("median latency of %s x5 (%.0f ms to %.0f ms) for %d min", routeOf(a.ep), a.ep.latMed/1e3, 5*a.ep.latMed/1e3, (a.end-a.start)/minute)
 
 	case alert.ResponseSizeJump:
 		a.ep = pickByRate(r, endpoints(s, func(e *endpoint) bool { return getWithBody(e) && e.main != nil }), false)

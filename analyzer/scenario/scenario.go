@@ -52,6 +52,7 @@ type gen struct {
 	start, end int64 // µs
 	extra      int   // clients made outside the populations
 	sensitiveN int
+	anyLoud    int // some endpoint is loud enough for surges: 1, none: -1, not yet known: 0
 
 	req, resp, body []byte
 	dateSec         int64

@@ -101,6 +101,22 @@ func (a *analysis) close() error {
 	return a.st.Close()
 }
 
+// refused says how many findings the alert manager's rate limit or cap
+// turned away, for read's summary; "" when none.
+func (a *analysis) refused() string {
+	a.mu.Lock()
+	st := a.alerts.Stats()
+	a.mu.Unlock()
+	var n uint64
+	for _, t := range alert.Types {
+		n += st.RateLimited[t] + st.Full[t]
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d findings refused by the rate limit", n)
+}
+
 // alertLog is a sink that keeps the latest state of every alert of a run,
 // for read's report. It keeps at most maxLogged alerts; the rest are
 // counted.

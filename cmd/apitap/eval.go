@@ -187,6 +187,8 @@ var paramName = regexp.MustCompile(`\{[^}]*\}`)
 // sameRoute compares templates whatever their parameters are called, and
 // a literal path with the template the inventory made of it.
 func sameRoute(a, b string) bool {
+	// The inventory routes "/mechanic/" as "/mechanic".
+	a, b = strings.TrimSuffix(a, "/"), strings.TrimSuffix(b, "/")
 	if a == b || paramName.ReplaceAllString(a, "{}") == paramName.ReplaceAllString(b, "{}") {
 		return true
 	}

@@ -52,8 +52,8 @@ func TestEvaluation(t *testing.T) {
 		sensortest.Corpus(t, "openapi/crapi/crapi-openapi-spec.json"),
 		sensortest.Corpus(t, "openapi/juice-shop/swagger.yml"),
 	}
-	state, labels := evalScenario(t, t.TempDir(), scenario.Config{Seed: 7, Days: 5, Specs: specs, Attacks: scenario.AllAttacks()})
-	clean, _ := evalScenario(t, t.TempDir(), scenario.Config{Seed: 8, Days: 5, Specs: specs})
+	state, labels := evalScenario(t, t.TempDir(), scenario.Config{Seed: 7, Days: 5, Specs: specs, Scale: 0.2, Attacks: scenario.AllAttacks()})
+	clean, _ := evalScenario(t, t.TempDir(), scenario.Config{Seed: 8, Days: 5, Specs: specs, Scale: 0.2})
 	var out, errb strings.Builder
 	cmdEval([]string{"--labels", labels, "--state", state, "--clean-state", clean}, &out, &errb)
 	t.Logf("apitap eval:\n%s%s", out.String(), errb.String())
@@ -77,31 +77,12 @@ func TestEvaluation(t *testing.T) {
 	}
 	for _, typ := range alert.Types {
 		want := targetRecall
-		if floor, ok := recallGap[typ]; ok {
-			want = floor
-		}
 		if r.planted[typ] == 0 {
 			t.Errorf("%s: no attack planted", typ)
 		} else if got := r.recall(typ); got < want {
 			t.Errorf("%s: recall %.2f, want >= %.2f", typ, got, want)
 		}
 	}
-}
-
-// recallGap lists the detectors that do not reach targetRecall yet on
-// this scenario, with the recall they do reach: a floor against
-// regressions, not the goal. Each misses attacks planted on endpoints
-// that see a few requests an hour, where an hour of 5xx, 401s or
-// fivefold latency is a handful of requests (see the closing note of the
-// detection issue, which stays open until this list is empty).
-var recallGap = map[alert.Type]float64{
-	alert.RateDrop:         0.6,
-	alert.ErrorSurge:       0.6,
-	alert.AuthFailureSurge: 0.6,
-	alert.LatencyShift:     0.6,
-	alert.ResponseSizeJump: 0.6,
-	alert.Unauthenticated:  0.6,
-	alert.NewSensitiveData: 0.3,
 }
 
 func mustJSON(t *testing.T, v any) string {

@@ -163,7 +163,7 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 				status = 1
 			}
 			if *emit == "" {
-				fmt.Fprintf(out, "alerts        %d raised or updated (apitap alerts --state %s)\n", len(log.alerts), *state)
+				fmt.Fprintf(out, "alerts        %d raised or updated (apitap alerts --state %s)%s\n", len(log.alerts), *state, an.refused())
 				fmt.Fprintf(out, "inventory     %d endpoints in %s\n", len(an.inv.Endpoints()), an.st.Path())
 			}
 		} else if *emit == "" {
