@@ -98,7 +98,10 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 	span := fmt.Sprintf("%d bins", winBins)
 	d.stats.Tested += 5
 	sd := math.Sqrt(w.variance)
-	if w.n-w.mean >= max(10, w.mean) {
+	// Over an hour, sessions and retries make counts burstier than bins
+	// taken apart suggest: a window spike must triple the expected count
+	// and exceed it by 15.
+	if w.n-w.mean >= max(15, 2*w.mean) {
 		if p := baseline.NegBinomUpper(w.n, w.mean, w.variance); p < d.alpha {
 			f(alert.RateSpike, alert.Medium, countEvidence("requests", w.n, w.mean, sd, p,
 				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, span, w.mean)), "")
