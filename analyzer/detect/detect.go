@@ -45,6 +45,18 @@ type Config struct {
 	ScanMisses     int // 404s of one client on one service (default 10)
 }
 
+// Validate reports settings the detectors cannot work with, naming the
+// flag that sets them.
+func (c Config) Validate() error {
+	if c.FalseAlerts < 0 || math.IsNaN(c.FalseAlerts) {
+		return fmt.Errorf("--alert-budget %v: want a positive number of false alerts per 100 endpoint-days", c.FalseAlerts)
+	}
+	if c.Baseline.Learning < 0 {
+		return fmt.Errorf("--learning %v: want a positive duration", c.Baseline.Learning)
+	}
+	return c.Baseline.Validate()
+}
+
 func (c *Config) withDefaults() {
 	def := func(p *int, v int) {
 		if *p <= 0 {
@@ -491,6 +503,16 @@ func (d *Detector) service(name string, ts time.Time) *service {
 		d.svcs[name] = s
 	}
 	return s
+}
+
+// Learning reports when the baseline of an endpoint is ready to test (its
+// first bin plus the learning period), and whether one is known.
+func (d *Detector) Learning(service, method, route string) (until time.Time, ok bool) {
+	s := d.series[seriesKey(service, method, route)]
+	if s == nil {
+		return time.Time{}, false
+	}
+	return s.First.Add(d.cfg.Baseline.Learning), true
 }
 
 // find counts and hands on one finding.

@@ -34,6 +34,11 @@ type Row struct {
 	Spec     string `json:"spec,omitempty"`      // the file that documents it
 	SpecPath string `json:"spec_path,omitempty"` // its documented template
 
+	// Baseline says whether the detectors test the endpoint yet:
+	// "learning until <time>" during its learning period, "ready" after,
+	// "" when no baseline is known (the inventory was read without them).
+	Baseline string `json:"baseline,omitempty"`
+
 	ID        uint64            `json:"id,omitempty"`
 	FirstSeen *time.Time        `json:"first_seen,omitempty"`
 	LastSeen  *time.Time        `json:"last_seen,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"github.com/apitap/apitap/analyzer/alert"
 	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/analyzer/spec"
 	"github.com/apitap/apitap/sensor/http1"
 	"github.com/apitap/apitap/storage"
@@ -99,6 +100,33 @@ func (a *analysis) close() error {
 		return nil
 	}
 	return a.st.Close()
+}
+
+// markLearning fills the rows' Baseline from the detector: learning or
+// ready as of now (packet time).
+func markLearning(rows []report.Row, det *detect.Detector, now time.Time) {
+	for i := range rows {
+		r := &rows[i]
+		until, ok := det.Learning(r.Service, r.Method, r.Template)
+		switch {
+		case !ok:
+		case now.Before(until):
+			r.Baseline = "learning until " + until.UTC().Format(time.RFC3339)
+		default:
+			r.Baseline = "ready"
+		}
+	}
+}
+
+// latest is the packet time of the inventory's latest transaction.
+func latest(inv *inventory.Inventory) time.Time {
+	var t time.Time
+	for _, e := range inv.Endpoints() {
+		if e.LastSeen.After(t) {
+			t = e.LastSeen
+		}
+	}
+	return t
 }
 
 // refused says how many findings the alert manager's rate limit or cap

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/storage"
@@ -82,6 +83,13 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 	}
 	defer st.Close()
 	rows := report.Build(inv, idx, f)
+	// The baselines say which endpoints are still learning.
+	det := detect.New(detect.Config{}, nil)
+	if err := det.Load(st); err != nil {
+		fmt.Fprintf(stderr, "apitap inventory: load baselines: %v\n", err)
+		return 1
+	}
+	markLearning(rows, det, latest(inv))
 	if *format == "openapi" {
 		return writeOpenAPI(rows, *service, *outDir, stdout, stderr)
 	}

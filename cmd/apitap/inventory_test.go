@@ -826,3 +826,20 @@ func TestReadWithAndWithoutSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestInventoryLearning: endpoints read from a capture shorter than the
+// learning period say until when they learn.
+func TestInventoryLearning(t *testing.T) {
+	dir := t.TempDir()
+	mustRead(t, append([]string{"--state", dir}, demoCaptures(t, demoDir)...)...)
+	out := mustInventory(t, "--state", dir, "--format", "json")
+	var rows []struct{ Baseline string }
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) == 0 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, r := range rows {
+		if !strings.HasPrefix(r.Baseline, "learning until ") {
+			t.Errorf("baseline %q, want learning until ...", r.Baseline)
+		}
+	}
+}

@@ -42,6 +42,9 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE) documenting APIs; repeatable")
 	state := fs.String("state", "", "merge the API inventory, baselines and alerts into the store in `DIR`")
 	alertsFile := fs.String("alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings")
+	var dcfg detect.Config
+	fs.DurationVar(&dcfg.Baseline.Learning, "learning", 24*time.Hour, "packet time an endpoint is learnt before its baselines are tested")
+	fs.Float64Var(&dcfg.FalseAlerts, "alert-budget", 0.5, "false alerts allowed per 100 endpoint-days over all statistical tests: sets their significance")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: apitap read [flags] CAPTURE...\n\nReads pcap and pcapng files (gzip-compressed or not) and parses the HTTP/1.x\ntransactions in them. Without --emit it prints a summary; with --spec or --alerts and\nwithout --state, also the API inventory and the alerts.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -60,6 +63,10 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	// inventory needs them (below): transactions carry no bodies.
 	cfg.Staged = true
 	cfg.HTTP.BodySample, cfg.HTTP.KeepEncoded = -1, true
+	if err := dcfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "apitap read: %v\n", err)
+		return 2
+	}
 	if *emit != "" && *emit != "transactions" {
 		fmt.Fprintf(stderr, "apitap read: --emit %q: want \"transactions\"\n", *emit)
 		return 2
@@ -87,7 +94,7 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 			js.Product.Version = version
 			acfg.Sinks = append(acfg.Sinks, js)
 		}
-		if an, err = openAnalysis(*state, idx, inventory.Config{}, detect.Config{}, acfg); err != nil {
+		if an, err = openAnalysis(*state, idx, inventory.Config{}, dcfg, acfg); err != nil {
 			fmt.Fprintf(stderr, "apitap read: %v\n", err)
 			return 1
 		}

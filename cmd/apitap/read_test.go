@@ -524,6 +524,8 @@ func TestReadUsage(t *testing.T) {
 		{"no arguments", nil, 2, usage, true},
 		{"flags but no capture", []string{"--emit", "transactions"}, 2, usage, true},
 		{"bogus --emit", []string{"--emit", "bogus", good}, 2, "apitap read: --emit \"bogus\": want \"transactions\"\n", false},
+		{"negative --learning", []string{"--learning", "-1h", good}, 2, "apitap read: --learning -1h0m0s: want a positive duration\n", false},
+		{"negative --alert-budget", []string{"--alert-budget", "-2", good}, 2, "apitap read: --alert-budget -2: want a positive number of false alerts per 100 endpoint-days\n", false},
 		{"unknown flag", []string{"--bogus", good}, 2, "flag provided but not defined: -bogus\n", true},
 		{"--emit without value", []string{"--emit"}, 2, "flag needs an argument: -emit\n", true},
 		{"bad number", []string{"--max-flows", "many", good}, 2, "invalid value \"many\" for flag -max-flows: parse error\n", true},

@@ -39,6 +39,7 @@ import (
 type runOptions struct {
 	ifaces, state, listen, logFormat, config string
 	alerts                                   string
+	detect                                   detect.Config
 	workers, vxlanPort                       int
 	maxMemory                                byteSize
 	specs                                    specFiles
@@ -65,6 +66,8 @@ func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, erro
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
 	fs.DurationVar(&o.flushEvery, "flush-interval", 10*time.Second, "write the inventory, baselines and alerts to the store this often")
 	fs.StringVar(&o.alerts, "alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings")
+	fs.DurationVar(&o.detect.Baseline.Learning, "learning", 24*time.Hour, "packet time an endpoint is learnt before its baselines are tested")
+	fs.Float64Var(&o.detect.FalseAlerts, "alert-budget", 0.5, "false alerts allowed per 100 endpoint-days over all statistical tests: sets their significance")
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or console")
 	fs.Var(&o.maxMemory, "max-memory", "memory `BUDGET` (e.g. 2GiB): sizes the flow tables and reassembly pages, and sets the GC's soft limit")
 	fs.IntVar(&o.capture.FrameSize, "snaplen", 65536, "bytes kept of each frame")
@@ -110,7 +113,7 @@ func (o *runOptions) check() error {
 	if o.logFormat != "json" && o.logFormat != "console" {
 		return fmt.Errorf("--log-format %q: want json or console", o.logFormat)
 	}
-	return nil
+	return o.detect.Validate()
 }
 
 // readReload reads the configuration again, as SIGHUP asks: parsing the
@@ -204,7 +207,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		js.Product.Version = version
 		acfg.Sinks = append(acfg.Sinks, js)
 	}
-	an, err := openAnalysis(o.state, idx, icfg, detect.Config{}, acfg)
+	an, err := openAnalysis(o.state, idx, icfg, o.detect, acfg)
 	if err != nil {
 		log.Error("open state", zap.Error(err))
 		return 1
@@ -260,6 +263,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	mux.HandleFunc("/api/v1/endpoints", func(w http.ResponseWriter, _ *http.Request) {
 		an.mu.Lock()
 		rows := report.Build(an.inv, an.idx, report.Filter{})
+		markLearning(rows, an.det, latest(an.inv))
 		an.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		report.JSON(w, rows)
