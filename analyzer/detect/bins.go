@@ -43,7 +43,9 @@ func (d *Detector) closeBin(learn bool) {
 	d.stats.Bins++
 	cfg := d.cfg.Baseline
 	for _, ep := range d.eps {
-		d.refreshRoute(ep)
+		if ep.n > 0 { // a quiet endpoint's template has not moved
+			d.refreshRoute(ep)
+		}
 		if learn {
 			d.testEndpoint(ep)
 			d.learnEndpoint(ep)

@@ -216,3 +216,64 @@ func TestAttacks(t *testing.T) {
 		})
 	}
 }
+
+// memStore is a Writer and Reader over a map, as storage.Store is over
+// bbolt (the storage package has its own tests; this one is about what
+// the detector keeps).
+type memStore map[string]map[string][]byte
+
+func (m memStore) Put(bucket, key string, value []byte) {
+	if m[bucket] == nil {
+		m[bucket] = map[string][]byte{}
+	}
+	m[bucket][key] = slices.Clone(value)
+}
+
+func (m memStore) ForEach(bucket string, fn func(k, v []byte) error) error {
+	for k, v := range m[bucket] {
+		if err := fn([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestRestartKeepsBaselines: a detector restarted from its saved state
+// detects at once what a fresh one could not (it would be learning), and
+// does not take the known clients of a service for new ones.
+func TestRestartKeepsBaselines(t *testing.T) {
+	w := newWorld(t)
+	w.normal(2)
+	st := memStore{}
+	if err := w.d.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st[BucketBaselines]) < 3 || len(st[BucketServices]) != 1 {
+		t.Fatalf("saved %d baselines and %d services", len(st[BucketBaselines]), len(st[BucketServices]))
+	}
+
+	// A new process: a fresh inventory and detector, the state loaded.
+	restarted := func(load bool) *world {
+		r := newWorld(t)
+		r.now = w.now
+		if load {
+			if err := r.d.Load(st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.normal(0.1)
+		for i := range 100 {
+			r.do(i%50, "GET", "/orders", true, 503, `{}`, 20*time.Millisecond)
+			r.now = r.now.Add(2 * time.Second)
+		}
+		r.now = r.now.Add(10 * time.Minute)
+		r.d.Advance(r.now)
+		return r
+	}
+	if got := restarted(true).rec.types(); !slices.Contains(got, "error_surge GET /orders") || slices.Contains(got, "new_clients_surge") {
+		t.Errorf("restarted from the saved state: %v, want the error surge and no new-clients surge", got)
+	}
+	if got := restarted(false).rec.types(); len(got) != 0 {
+		t.Errorf("restarted without state: %v, want nothing while learning", got)
+	}
+}

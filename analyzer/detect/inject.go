@@ -130,12 +130,16 @@ func (in *inspector) body(r *http1.Request) {
 
 // classify names the injection s attempts, or "".
 func classify(s string) string {
+	if (strings.Contains(s, "..") || strings.Contains(s, "/etc/") || strings.Contains(s, ".ini") || strings.Contains(s, "/proc/")) && traversalPattern.MatchString(s) {
+		return PathTraversal
+	}
+	if plain(s) {
+		return ""
+	}
 	switch {
 	case isJNDI(s):
 		return JNDI
-	case traversalPattern.MatchString(s):
-		return PathTraversal
-	case cmdPattern.MatchString(s):
+	case strings.ContainsAny(s, ";|&`\n$") && cmdPattern.MatchString(s):
 		return CommandInjection
 	}
 	if ok, _ := libinjection.IsSQLi(s); ok {
@@ -145,6 +149,20 @@ func classify(s string) string {
 		return XSS
 	}
 	return ""
+}
+
+// plain reports an input made only of letters, digits and the punctuation
+// of ids, dates, emails and paths, without spaces: SQL, script and shell
+// need more, so most inputs skip those checks (path traversal, made of
+// dots and slashes, is checked before).
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '/' || c == ':' || c == '@' || c == ',' || c >= 0x80) {
+			return false
+		}
+	}
+	return true
 }
 
 // isJNDI tells a Log4Shell lookup, also when obfuscated with nested

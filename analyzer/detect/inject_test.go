@@ -35,3 +35,18 @@ func TestInspect(t *testing.T) {
 		}
 	}
 }
+
+func TestObjectID(t *testing.T) {
+	for _, c := range []struct{ route, target, want string }{
+		{"/users/{id}", "/users/7?x=1", "7/"},
+		{"/api/v3/pet/{petId}", "/api/v3/pet/12", "12/"},
+		{"/pet/{id}/photos/{n}", "/api/v3/pet/12/photos/3", "3/12/"},
+		{"/users/{id}", "/users", ""},
+		{"/users/me", "/users/me", ""},
+	} {
+		got, _ := objectID(c.route, c.target)
+		if got != c.want {
+			t.Errorf("objectID(%q, %q) = %q, want %q", c.route, c.target, got, c.want)
+		}
+	}
+}

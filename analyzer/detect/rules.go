@@ -122,8 +122,15 @@ func (d *Detector) rules(ep *endpoint, svc *service, t *http1.Transaction, o inv
 		id, found = objectID(s.Route, t.Request.Target)
 		thr = d.enumThreshold(ep)
 	} else if parent, last := splitLast(t.Request.Target); last != "" {
-		scope = maphash.String(d.seed, s.Service+" "+s.Method+" "+parent) | 1<<62
-		route, id, found, thr = parent+"/{id}", last, true, d.cfg.EnumerationIDs
+		var h maphash.Hash
+		h.SetSeed(d.seed)
+		h.WriteString(s.Service)
+		h.WriteByte(0)
+		h.WriteString(s.Method)
+		h.WriteByte(0)
+		h.WriteString(parent)
+		scope = h.Sum64() | 1<<62
+		route, id, found, thr = "", last, true, d.cfg.EnumerationIDs
 	}
 	if found {
 		if c := d.client(clientKey{client, scope}); c != nil {
@@ -136,6 +143,10 @@ func (d *Detector) rules(ep *endpoint, svc *service, t *http1.Transaction, o inv
 				ep.maxIDs = max(ep.maxIDs, len(c.ids))
 			}
 			if len(c.ids)+len(c.prevIDs) >= thr {
+				if route == "" {
+					parent, _ := splitLast(t.Request.Target)
+					route = parent + "/{id}"
+				}
 				n, okN, _ := c.window()
 				if k := c.distinct(); k >= thr && 2*okN >= n {
 					m, sd, _ := s.IDs.Expect(d.cfg.Baseline)
@@ -233,23 +244,32 @@ func serviceScope(seed maphash.Seed, name string) uint64 {
 }
 
 // objectID returns the values of a route's parameters in a request
-// target, joined: the object the request addresses.
+// target, joined: the object the request addresses. Templates may carry a
+// base path the target has too, so the two are aligned at their ends.
 func objectID(route, target string) (string, bool) {
 	path, _, _ := strings.Cut(target, "?")
-	rs, ps := strings.Split(strings.Trim(route, "/"), "/"), strings.Split(strings.Trim(path, "/"), "/")
-	if len(rs) > len(ps) {
-		return "", false
-	}
-	// Templates may carry a base path the target has too: align the ends.
-	ps = ps[len(ps)-len(rs):]
-	var id strings.Builder
-	for i, r := range rs {
-		if strings.HasPrefix(r, "{") {
-			id.WriteString(ps[i])
-			id.WriteByte('/')
+	route, path = strings.Trim(route, "/"), strings.Trim(path, "/")
+	var buf [256]byte
+	id := buf[:0]
+	for route != "" {
+		ri, pi := strings.LastIndexByte(route, '/'), strings.LastIndexByte(path, '/')
+		r, p := route[ri+1:], path[pi+1:]
+		if path == "" && p == "" {
+			return "", false // the route is longer than the path
 		}
+		if strings.HasPrefix(r, "{") {
+			id = append(append(id, p...), '/')
+		}
+		if ri < 0 {
+			break
+		}
+		route = route[:ri]
+		if pi < 0 {
+			return "", false
+		}
+		path = path[:pi]
 	}
-	return id.String(), id.Len() > 0
+	return string(id), len(id) > 0
 }
 
 // splitLast splits a request target's path at its last segment:
