@@ -9,6 +9,7 @@ import (
 
 	"github.com/apitap/apitap/analyzer/alert"
 	"github.com/apitap/apitap/analyzer/baseline"
+	"github.com/apitap/apitap/analyzer/inventory"
 )
 
 // maxGap is the longest silence bins are closed one by one over; past it
@@ -46,7 +47,9 @@ func (d *Detector) closeBin(learn bool) {
 		if ep.n > 0 { // a quiet endpoint's template has not moved
 			d.refreshRoute(ep)
 		}
-		if learn {
+		// The catch-all endpoints (overflow, 404s on unknown paths) are
+		// no API: a scanner's burst followed by quiet is no outage.
+		if learn && !inventory.IsBucket(ep.s.Route) {
 			d.testEndpoint(ep)
 			d.learnEndpoint(ep)
 		}
@@ -104,7 +107,7 @@ func (d *Detector) testEndpoint(ep *endpoint) {
 					fmt.Sprintf("%.0f requests in %s where %.1f were expected", ep.n, cfg.Bin, mean)), client)
 			}
 		}
-		if mean-ep.n >= 10 && ep.n <= dropShare*mean && (ep.n == 0 || s.Requests.Season(cfg, d.bin) == baseline.SeasonWeek) {
+		if ep.n > 0 && mean-ep.n >= 10 && ep.n <= dropShare*mean && s.Requests.Season(cfg, d.bin) == baseline.SeasonWeek {
 			if p := baseline.NegBinomLower(ep.n, mean, variance); p < d.alpha {
 				f(alert.RateDrop, alert.Low, countEvidence("requests", ep.n, mean, sd, p,
 					fmt.Sprintf("%.0f requests in %s where %.1f were expected", ep.n, cfg.Bin, mean)), "")

@@ -108,7 +108,9 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 		}
 	}
 	weekly := ep.s.Requests.Season(d.cfg.Baseline, d.bin) == baseline.SeasonWeek
-	if w.mean-w.n >= 10 && w.n <= dropShare*w.mean && (w.n == 0 || weekly) {
+	// Silence is the silence test's (see silence); before the weekly
+	// rhythm is known, a partial drop is not tested at all.
+	if weekly && w.n > 0 && w.mean-w.n >= 10 && w.n <= dropShare*w.mean {
 		if p := baseline.NegBinomLower(w.n, w.mean, w.variance); p < d.alpha {
 			f(alert.RateDrop, alert.Low, countEvidence("requests", w.n, w.mean, sd, p,
 				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, span, w.mean)), "")
