@@ -388,7 +388,7 @@ func (d *Detector) newEndpoint(ep *endpoint, svc *service, t *http1.Transaction,
 	if o.New && !ep.known && ts.Sub(svc.first) >= d.cfg.Baseline.Learning && !inventory.IsBucket(o.Endpoint.Template) {
 		ep.pending = newEndpointAfter
 	}
-	if ep.pending == 0 || status < 200 || status >= 300 {
+	if ep.pending == 0 || status < 200 || status >= 300 || !apiContent(t) {
 		return
 	}
 	if ts.Sub(ep.s.First) > newEndpointWithin+d.cfg.Baseline.Bin {
@@ -411,6 +411,23 @@ func (d *Detector) newEndpoint(ep *endpoint, svc *service, t *http1.Transaction,
 		Evidence: alert.Evidence{Metric: "successful_requests", Observed: newEndpointAfter, ScoreKind: "count", Score: newEndpointAfter, Detail: detail},
 		Example:  example(t),
 	})
+}
+
+// apiContent reports a response an API would give: JSON, XML, protobuf
+// or gRPC, form data, plain text, or no body. A new path serving images,
+// pages, scripts or styles is a web site growing, not a shadow API.
+func apiContent(t *http1.Transaction) bool {
+	ct, ok := t.Response.Header.Get("Content-Type")
+	if !ok || t.Response.Body.Len == 0 {
+		return true
+	}
+	ct = strings.ToLower(ct)
+	for _, k := range []string{"json", "xml", "protobuf", "grpc", "x-www-form-urlencoded", "text/plain", "msgpack", "cbor"} {
+		if strings.Contains(ct, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // A new endpoint is reported when it answers newEndpointAfter requests
