@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -71,6 +72,13 @@ type Live struct {
 	name   string
 	link   layers.LinkType
 	tagged []byte // the last frame whose VLAN tag was put back (see retag)
+
+	// mu orders Stats and SetFilter, called from other goroutines (a
+	// metrics scrape, a reload), with Close; last keeps the counts read
+	// at Close, so a scrape after it still sees them.
+	mu     sync.Mutex
+	closed bool
+	last   [3]uint64
 }
 
 // linkType tells how an interface frames what AF_PACKET reads from it:
@@ -201,6 +209,11 @@ func (l *Live) retag(data []byte, ci gopacket.CaptureInfo) ([]byte, gopacket.Cap
 // once, so it can be called while another goroutine reads; frames already
 // in the ring are still read. A filter needs an Ethernet interface.
 func (l *Live) SetFilter(raw []bpf.RawInstruction) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return liveError(l.name, errors.New("closed"))
+	}
 	if len(raw) > 0 && l.link != layers.LinkTypeEthernet {
 		return liveError(l.name, fmt.Errorf("a capture filter needs an Ethernet interface, this one carries %v", l.link))
 	}
@@ -218,15 +231,34 @@ func (l *Live) Name() string { return l.name }
 // them), packets dropped because the ring was full, and how often the ring
 // froze.
 func (l *Live) Stats() (packets, drops, freezes uint64, err error) {
-	_, v3, err := l.tp.SocketStats()
-	if err != nil {
-		return 0, 0, 0, err
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		if err := l.readStats(); err != nil {
+			return 0, 0, 0, err
+		}
 	}
-	return uint64(v3.Packets()), uint64(v3.Drops()), uint64(v3.QueueFreezes()), nil
+	return l.last[0], l.last[1], l.last[2], nil
 }
 
-// Close releases the ring.
+func (l *Live) readStats() error {
+	_, v3, err := l.tp.SocketStats()
+	if err != nil {
+		return err
+	}
+	l.last = [3]uint64{uint64(v3.Packets()), uint64(v3.Drops()), uint64(v3.QueueFreezes())}
+	return nil
+}
+
+// Close releases the ring; Stats keeps returning the counts it had.
 func (l *Live) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.readStats()
 	l.tp.Close()
+	l.closed = true
 	return nil
 }
