@@ -45,7 +45,7 @@ import (
 //	cn2 distinct   distinct ids or paths (enumeration, scanning)
 //	cn3 status     the first example's HTTP status
 //	cfp1 observed  deviceCustomFloatingPoint1: the figure observed in the window
-//	cfp2 baseline  what the baseline expected
+//	cfp2 baseline  what the baseline expected (statistical alerts: a rule has none)
 //	cfp3 spread    its standard deviation
 //	cfp4 score_*   the score, its label naming its kind: score_z, score_neg_log10_p, score_count
 //
@@ -142,8 +142,10 @@ func (f CEF) Append(dst []byte, a *alert.Alert) ([]byte, error) {
 	if p.ex != nil && p.ex.Status != 0 {
 		e.label("cn3", "status", strconv.Itoa(p.ex.Status))
 	}
-	if ev.Metric != "" || ev.Observed != 0 || ev.Baseline != 0 {
+	if ev.Metric != "" || ev.Observed != 0 {
 		e.label("cfp1", "observed", cefNum(ev.Observed))
+	}
+	if ev.Baseline != 0 || ev.Spread != 0 { // a rule alert has no baseline: 0 would read as one
 		e.label("cfp2", "baseline", cefNum(ev.Baseline))
 		e.label("cfp3", "spread", cefNum(ev.Spread))
 	}

@@ -132,7 +132,7 @@ type (
 		URL        string `json:"url,omitempty"`
 		HTTPMethod string `json:"http_method,omitempty"`
 		Status     int    `json:"status,omitempty"`
-		Length     int64  `json:"length"`
+		Length     *int64 `json:"length,omitempty"` // nil without an example: unknown, not 0
 	}
 	// eveApitap is the apitap namespace with the product that wrote it:
 	// EVE has no field for the sensor's name and version.
@@ -183,7 +183,7 @@ func (f EVE) record(a *alert.Alert) *eveRecord {
 	}
 	h := &eveHTTP{Hostname: p.host, HTTPMethod: a.Method}
 	if p.ex != nil {
-		h.URL, h.HTTPMethod, h.Status, h.Length = p.ex.Target, p.ex.Method, p.ex.Status, p.ex.Bytes
+		h.URL, h.HTTPMethod, h.Status, h.Length = p.ex.Target, p.ex.Method, p.ex.Status, &p.ex.Bytes
 	}
 	if h.Hostname != "" || h.HTTPMethod != "" || h.URL != "" {
 		r.HTTP = h
