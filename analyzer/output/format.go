@@ -103,10 +103,10 @@ func recordTitle(a *alert.Alert) string {
 	return t
 }
 
-// recordMessage is the alert in one line for people: its title and evidence.
-// Line breaks a detector or a route let through become spaces, so that
-// formats that do not escape them (none here, but a transport's plain-text
-// fallback might) still frame one record per line.
+// recordMessage is the alert in one line for people: its title and
+// evidence. Line breaks a detector or a route let through become spaces:
+// SIEM list views show message and msg as one line, and the exact text
+// stays in the apitap fields (and CEF's cs4, cs5, cs6).
 func recordMessage(a *alert.Alert, ev alert.Evidence) string {
 	return oneLine(recordTitle(a) + ": " + ev.Summary())
 }
