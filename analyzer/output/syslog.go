@@ -262,6 +262,9 @@ func (s *Syslog) Send(ctx context.Context, records [][]byte) error {
 		s.closeConn()
 		return fmt.Errorf("syslog: %w", err)
 	}
+	// A cancelled context interrupts a write the receiver holds up.
+	conn := s.conn
+	defer context.AfterFunc(ctx, func() { conn.SetWriteDeadline(time.Unix(1, 0)) })()
 	now := time.Now()
 	if s.network == "udp" {
 		for _, r := range records {

@@ -7,6 +7,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -37,10 +38,7 @@ func syslogTestRecords(t *testing.T) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out [][]byte
-	for _, l := range bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) {
-		out = append(out, l)
-	}
+	out := bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))
 	big := []byte(`{"message":"` + strings.Repeat("0123456789abcdé", 700) + `"}`)
 	return append(out, big)
 }
@@ -415,6 +413,76 @@ func TestSyslogOutage(t *testing.T) {
 			}
 			syslogTestCheck(t, r.received(len(want)), want, SyslogNotice)
 		})
+	}
+}
+
+// TestSyslogTLSClientCert checks, against crypto/tls's server, that a
+// server that accepts the client's certificate gets the records without
+// the verdict wait (its session ticket ends it), and that one that
+// refuses it fails Send.
+func TestSyslogTLSClientCert(t *testing.T) {
+	pki := syslogTestNewPKI(t)
+	cert, err := tls.LoadX509KeyPair(pki.ServerCert, pki.ServerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	caPEM, _ := os.ReadFile(pki.CA)
+	pool.AppendCertsFromPEM(caPEM)
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    pool,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := make(chan []syslog.Result, 2)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				var res []syslog.Result
+				octetcounting.NewParser(syslog.WithListener(func(r *syslog.Result) {
+					res = append(res, *r)
+				})).Parse(c)
+				got <- res
+			}()
+		}
+	}()
+	records := syslogTestRecords(t)[:3]
+	cfg := SyslogConfig{Network: "tls", Addr: l.Addr().String(), CAFile: pki.CA, ServerName: "syslog.test",
+		CertFile: pki.ClientCert, KeyFile: pki.ClientKey}
+	s, err := NewSyslog(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := s.Send(context.Background(), records); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("Send took %s: the session ticket did not end the wait", d)
+	}
+	s.Close()
+	if res := <-got; len(res) != len(records) {
+		t.Errorf("server parsed %d messages, want %d", len(res), len(records))
+	}
+
+	cfg.CertFile, cfg.KeyFile = "", ""
+	if s, err = NewSyslog(cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Send(context.Background(), records); err == nil {
+		t.Error("Send without a client certificate succeeded")
+	} else {
+		t.Logf("Send without a client certificate: %v", err)
 	}
 }
 
