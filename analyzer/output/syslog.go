@@ -118,6 +118,12 @@ func (c SyslogConfig) Validate() error {
 // After an error the connection is closed; the next Send redials, and
 // the retried batch may repeat records the receiver already had.
 //
+// A TLS 1.3 receiver that asks for a client certificate accepts or
+// refuses it only after the client's handshake: the dial waits for its
+// session ticket or its alert, at most a second (rsyslog's GnuTLS driver
+// sends no ticket, so its connections take that second), so that a
+// refused certificate is an error of Send and not a silent loss.
+//
 // Over "udp" each message is one datagram, and Send returns nil once
 // they are written: datagrams are lost without a word when the receiver
 // is down, slow or far, and a message longer than the path's MTU is
