@@ -78,8 +78,8 @@ func queueGauges(name string, queued, age func() float64) []prometheus.Collector
 	}
 }
 
-// register registers cs with reg; a nil reg registers nothing.
-func register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
+// registerAll registers cs with reg; a nil reg registers nothing.
+func registerAll(reg prometheus.Registerer, cs ...prometheus.Collector) error {
 	if reg == nil {
 		return nil
 	}

@@ -107,7 +107,7 @@ func (c *SpoolConfig) setDefaults() {
 	}
 }
 
-// The spool file has one bucket per destination, named queuePrefix+Name,
+// The spool file has one bucket per destination, named spoolQueuePrefix+Name,
 // and a meta bucket whose sequence numbers records. A record's key is its
 // sequence number, big-endian, so a queue's cursor reads it in the order
 // alerts were queued, and the same alert has the same key in every queue
@@ -115,10 +115,10 @@ func (c *SpoolConfig) setDefaults() {
 //
 //	version (1) | severity (1) | queued, Unix ns, big-endian (8) | the Alert as JSON
 const (
-	queuePrefix   = "queue/"
-	metaBucket    = "meta"
-	recordVersion = 1
-	headerLen     = 10
+	spoolQueuePrefix   = "queue/"
+	spoolMetaBucket    = "meta"
+	spoolRecordVersion = 1
+	spoolHeaderLen     = 10
 )
 
 // nSev is the number of severity classes of the index: 0 (unknown or
@@ -127,14 +127,14 @@ const nSev = int(alert.Critical) + 1
 
 func sevIndex(s alert.Severity) int { return min(max(int(s), 0), nSev-1) }
 
-// entry is one queued record in the in-memory index.
-type entry struct {
+// spoolEntry is one queued record in the in-memory index.
+type spoolEntry struct {
 	seq uint64
 	at  int64 // queued, Unix ns
 }
 
-// queue is one destination's queue.
-type queue struct {
+// spoolQueue is one destination's queue.
+type spoolQueue struct {
 	dest   Destination
 	bucket []byte
 	m      sinkMetrics
@@ -142,7 +142,7 @@ type queue struct {
 	wake   chan struct{} // 1: a record was queued
 
 	// Guarded by Spool.mu: the records queued, per severity, by seq.
-	bySev [nSev][]entry
+	bySev [nSev][]spoolEntry
 	n     int
 
 	// Owned by the queue's goroutine.
@@ -161,7 +161,7 @@ type Spool struct {
 	cfg    SpoolConfig
 	db     *bolt.DB
 	log    *zap.Logger
-	queues []*queue
+	queues []*spoolQueue
 	reg    prometheus.Registerer
 	colls  []prometheus.Collector
 
@@ -221,7 +221,7 @@ func NewSpool(cfg SpoolConfig, dests []Destination, log *zap.Logger, reg prometh
 		if d.Batch == 0 {
 			d.Batch = defaultBatch
 		}
-		q := &queue{dest: d, bucket: []byte(queuePrefix + d.Name), m: m.sink(d.Name), wake: make(chan struct{}, 1)}
+		q := &spoolQueue{dest: d, bucket: []byte(spoolQueuePrefix + d.Name), m: m.sink(d.Name), wake: make(chan struct{}, 1)}
 		q.keyed, _ = d.Transport.(Keyed)
 		s.queues = append(s.queues, q)
 		s.colls = append(s.colls, queueGauges(d.Name, s.queuedFunc(q), s.ageFunc(q))...)
@@ -243,7 +243,7 @@ func NewSpool(cfg SpoolConfig, dests []Destination, log *zap.Logger, reg prometh
 		db.Close()
 		return nil, fmt.Errorf("open spool %s: %w", cfg.Path, err)
 	}
-	if err := register(reg, s.colls...); err != nil {
+	if err := registerAll(reg, s.colls...); err != nil {
 		s.unregister()
 		db.Close()
 		return nil, err
@@ -260,7 +260,7 @@ func NewSpool(cfg SpoolConfig, dests []Destination, log *zap.Logger, reg prometh
 // MaxRecords (which may have been lowered).
 func (s *Spool) load() error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists([]byte(metaBucket)); err != nil {
+		if _, err := tx.CreateBucketIfNotExists([]byte(spoolMetaBucket)); err != nil {
 			return err
 		}
 		mine := make(map[string]bool, len(s.queues))
@@ -275,10 +275,10 @@ func (s *Spool) load() error {
 					return nil // not a record: skipped by run too
 				}
 				sev, at := 0, int64(0)
-				if len(v) >= headerLen && v[0] == recordVersion {
-					sev, at = sevIndex(alert.Severity(v[1])), int64(binary.BigEndian.Uint64(v[2:headerLen]))
+				if len(v) >= spoolHeaderLen && v[0] == spoolRecordVersion {
+					sev, at = sevIndex(alert.Severity(v[1])), int64(binary.BigEndian.Uint64(v[2:spoolHeaderLen]))
 				}
-				q.bySev[sev] = append(q.bySev[sev], entry{binary.BigEndian.Uint64(k), at})
+				q.bySev[sev] = append(q.bySev[sev], spoolEntry{binary.BigEndian.Uint64(k), at})
 				q.n++
 				s.total++
 				return nil
@@ -287,9 +287,9 @@ func (s *Spool) load() error {
 			}
 		}
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			if n := string(name); len(n) > len(queuePrefix) && n[:len(queuePrefix)] == queuePrefix && !mine[n] {
+			if n := string(name); len(n) > len(spoolQueuePrefix) && n[:len(spoolQueuePrefix)] == spoolQueuePrefix && !mine[n] {
 				s.log.Warn("spool queue of an unconfigured sink kept",
-					zap.String("dst", n[len(queuePrefix):]), zap.Int("count", b.Stats().KeyN), zap.String("path", s.cfg.Path))
+					zap.String("dst", n[len(spoolQueuePrefix):]), zap.Int("count", b.Stats().KeyN), zap.String("path", s.cfg.Path))
 			}
 			return nil
 		})
@@ -301,7 +301,7 @@ func (s *Spool) load() error {
 		s.log.Info("spool records left from the last run", zap.Int("count", s.total), zap.String("path", s.cfg.Path))
 	}
 	if need := s.total - s.cfg.MaxRecords; need > 0 {
-		victims := s.victims(need, nSev-1)
+		victims := s.pickVictims(need, nSev-1)
 		if err := s.db.Update(func(tx *bolt.Tx) error { return deleteVictims(tx, victims) }); err != nil {
 			return err
 		}
@@ -317,7 +317,7 @@ func (s *Spool) load() error {
 // severe records are queued, a itself is dropped. Either way the drop is
 // counted (apitap_output_dropped_total{reason="spool_full"}) and logged.
 func (s *Spool) Send(a *alert.Alert) error {
-	var qs []*queue
+	var qs []*spoolQueue
 	for _, q := range s.queues {
 		if q.dest.Filter.Accepts(a) {
 			qs = append(qs, q)
@@ -332,8 +332,8 @@ func (s *Spool) Send(a *alert.Alert) error {
 	}
 	sev := sevIndex(a.Severity)
 	now := time.Now().UnixNano()
-	val := make([]byte, headerLen, headerLen+len(js))
-	val[0], val[1] = recordVersion, byte(sev)
+	val := make([]byte, spoolHeaderLen, spoolHeaderLen+len(js))
+	val[0], val[1] = spoolRecordVersion, byte(sev)
 	binary.BigEndian.PutUint64(val[2:], uint64(now))
 	val = append(val, js...)
 
@@ -342,10 +342,10 @@ func (s *Spool) Send(a *alert.Alert) error {
 	if s.closed {
 		return ErrSpoolClosed
 	}
-	var victims []victim
+	var victims []spoolVictim
 	keep := len(qs)
 	if need := s.total + len(qs) - s.cfg.MaxRecords; need > 0 {
-		victims = s.victims(need, sev)
+		victims = s.pickVictims(need, sev)
 		keep -= need - len(victims)
 	}
 	var seq uint64
@@ -357,7 +357,7 @@ func (s *Spool) Send(a *alert.Alert) error {
 			return nil
 		}
 		var err error
-		if seq, err = tx.Bucket([]byte(metaBucket)).NextSequence(); err != nil {
+		if seq, err = tx.Bucket([]byte(spoolMetaBucket)).NextSequence(); err != nil {
 			return err
 		}
 		k := seqKey(seq)
@@ -372,7 +372,7 @@ func (s *Spool) Send(a *alert.Alert) error {
 		return fmt.Errorf("spool alert %s: %w", a.ID, err)
 	}
 	for _, q := range qs[:keep] {
-		q.bySev[sev] = append(q.bySev[sev], entry{seq, now})
+		q.bySev[sev] = append(q.bySev[sev], spoolEntry{seq, now})
 		q.n++
 		s.total++
 		select {
@@ -390,18 +390,18 @@ func (s *Spool) Send(a *alert.Alert) error {
 	return nil
 }
 
-// victim is a record chosen to make room.
-type victim struct {
-	q   *queue
+// spoolVictim is a record chosen to make room.
+type spoolVictim struct {
+	q   *spoolQueue
 	sev int
-	e   entry
+	e   spoolEntry
 }
 
-// victims chooses up to need records to remove, the lowest severity first
+// pickVictims chooses up to need records to remove, the lowest severity first
 // and, within one, the oldest over all queues, considering severities up
 // to upTo only. s.mu is held; the index is not changed.
-func (s *Spool) victims(need, upTo int) []victim {
-	var out []victim
+func (s *Spool) pickVictims(need, upTo int) []spoolVictim {
+	var out []spoolVictim
 	skip := make([][nSev]int, len(s.queues))
 	for sev := 0; sev <= upTo && len(out) < need; sev++ {
 		for len(out) < need {
@@ -416,14 +416,14 @@ func (s *Spool) victims(need, upTo int) []victim {
 				break
 			}
 			q := s.queues[best]
-			out = append(out, victim{q, sev, q.bySev[sev][skip[best][sev]]})
+			out = append(out, spoolVictim{q, sev, q.bySev[sev][skip[best][sev]]})
 			skip[best][sev]++
 		}
 	}
 	return out
 }
 
-func deleteVictims(tx *bolt.Tx, vs []victim) error {
+func deleteVictims(tx *bolt.Tx, vs []spoolVictim) error {
 	for _, v := range vs {
 		if err := tx.Bucket(v.q.bucket).Delete(seqKey(v.e.seq)); err != nil {
 			return err
@@ -434,7 +434,7 @@ func deleteVictims(tx *bolt.Tx, vs []victim) error {
 
 // evicted removes the victims, now deleted, from the index and counts
 // them with the new records dropped. s.mu is held.
-func (s *Spool) evicted(vs []victim, droppedNew int) {
+func (s *Spool) evicted(vs []spoolVictim, droppedNew int) {
 	for _, v := range vs {
 		if v.q.remove(v.sev, v.e.seq) {
 			s.total--
@@ -458,14 +458,14 @@ func (s *Spool) logFull(force bool) {
 
 // remove takes seq out of the index; it reports whether it was there (a
 // record delivered may have been evicted meanwhile). s.mu is held.
-func (q *queue) remove(sev int, seq uint64) bool {
+func (q *spoolQueue) remove(sev int, seq uint64) bool {
 	l := q.bySev[sev]
 	if len(l) > 0 && l[0].seq == seq { // the usual case: records leave oldest first
 		q.bySev[sev] = l[1:]
 		q.n--
 		return true
 	}
-	i, ok := slices.BinarySearchFunc(l, seq, func(e entry, seq uint64) int {
+	i, ok := slices.BinarySearchFunc(l, seq, func(e spoolEntry, seq uint64) int {
 		switch {
 		case e.seq < seq:
 			return -1
@@ -484,7 +484,7 @@ func (q *queue) remove(sev int, seq uint64) bool {
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
-func (s *Spool) queuedFunc(q *queue) func() float64 {
+func (s *Spool) queuedFunc(q *spoolQueue) func() float64 {
 	return func() float64 {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -492,10 +492,10 @@ func (s *Spool) queuedFunc(q *queue) func() float64 {
 	}
 }
 
-func (s *Spool) ageFunc(q *queue) func() float64 {
+func (s *Spool) ageFunc(q *spoolQueue) func() float64 {
 	return func() float64 {
 		s.mu.Lock()
-		oldest := entry{seq: ^uint64(0)}
+		oldest := spoolEntry{seq: ^uint64(0)}
 		for _, l := range q.bySev {
 			if len(l) > 0 && l[0].seq < oldest.seq {
 				oldest = l[0]
@@ -509,15 +509,15 @@ func (s *Spool) ageFunc(q *queue) func() float64 {
 	}
 }
 
-// record is a queued record read for delivery.
-type record struct {
+// spoolRecord is a queued record read for delivery.
+type spoolRecord struct {
 	key []byte
 	sev int
 	a   *alert.Alert // nil: unreadable
 }
 
 // run delivers q's records until Close.
-func (s *Spool) run(q *queue) {
+func (s *Spool) run(q *spoolQueue) {
 	defer s.wg.Done()
 	var (
 		failures  int       // consecutive failed attempts
@@ -590,16 +590,16 @@ func (s *Spool) backoff(n int, err error) time.Duration {
 }
 
 // read returns up to Batch records from the head of q.
-func (s *Spool) read(q *queue) ([]record, error) {
-	var recs []record
+func (s *Spool) read(q *spoolQueue) ([]spoolRecord, error) {
+	var recs []spoolRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(q.bucket).Cursor()
 		for k, v := c.First(); k != nil && len(recs) < q.dest.Batch; k, v = c.Next() {
-			r := record{key: slices.Clone(k)}
-			if len(k) == 8 && len(v) >= headerLen && v[0] == recordVersion {
+			r := spoolRecord{key: slices.Clone(k)}
+			if len(k) == 8 && len(v) >= spoolHeaderLen && v[0] == spoolRecordVersion {
 				r.sev = sevIndex(alert.Severity(v[1]))
 				var a alert.Alert
-				if json.Unmarshal(v[headerLen:], &a) == nil {
+				if json.Unmarshal(v[spoolHeaderLen:], &a) == nil {
 					r.a = &a
 				}
 			}
@@ -615,7 +615,7 @@ func (s *Spool) read(q *queue) ([]record, error) {
 
 // deliver encodes and sends recs, and removes them once sent or rejected
 // for good. A nil error means the records left the queue.
-func (s *Spool) deliver(q *queue, recs []record) error {
+func (s *Spool) deliver(q *spoolQueue, recs []spoolRecord) error {
 	var (
 		keys, records [][]byte
 		bad           int
@@ -678,7 +678,7 @@ func (s *Spool) deliver(q *queue, recs []record) error {
 }
 
 // remove deletes recs from q's bucket and index.
-func (s *Spool) remove(q *queue, recs []record) error {
+func (s *Spool) remove(q *spoolQueue, recs []spoolRecord) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(q.bucket)
 		for _, r := range recs {

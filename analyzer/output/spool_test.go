@@ -163,7 +163,7 @@ func sendAll(t *testing.T, s *Spool, names []string, sev alert.Severity) {
 	}
 }
 
-func (s *Spool) queueOf(name string) *queue {
+func (s *Spool) queueOf(name string) *spoolQueue {
 	for _, q := range s.queues {
 		if q.dest.Name == name {
 			return q
@@ -176,7 +176,7 @@ func (s *Spool) queueOf(name string) *queue {
 func (s *Spool) queuedIDs(t *testing.T, name string) []string {
 	t.Helper()
 	q := s.queueOf(name)
-	recs, err := s.read(&queue{bucket: q.bucket, dest: Destination{Batch: 1 << 30}})
+	recs, err := s.read(&spoolQueue{bucket: q.bucket, dest: Destination{Batch: 1 << 30}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +436,7 @@ func TestSpoolKilled(t *testing.T) {
 		t.Errorf("received %v\nwant %v", got, want)
 	}
 	// The queue of the sink no longer configured is kept, not delivered.
-	q := &queue{bucket: []byte(queuePrefix + "file:///other"), dest: Destination{Batch: 1 << 30}}
+	q := &spoolQueue{bucket: []byte(spoolQueuePrefix + "file:///other"), dest: Destination{Batch: 1 << 30}}
 	if recs, err := s.read(q); err != nil || len(recs) != 40 {
 		t.Errorf("the unconfigured queue holds %d records (%v), want 40", len(recs), err)
 	}
