@@ -154,6 +154,9 @@ type spoolQueue struct {
 // written (fsynced) to the spool file for every destination whose filter
 // accepts it; one goroutine per destination then delivers the records in
 // order, retrying with backoff until the destination acknowledges them.
+// A transport that is Keyed (Kafka) gets each record's endpoint,
+// "service method route", as its key, so one endpoint's alerts keep their
+// order in one partition.
 // Records left in the file by a crash are delivered by the next Spool
 // opened on it: delivery is at least once, and a SIEM deduplicates by the
 // alert's ID and state.
