@@ -236,7 +236,9 @@ func (c *WebhookConfig) Validate() error {
 // can drop the copies a retry sends again; and with a Secret, the body's
 // HMAC-SHA256 in X-Apitap-Signature. A 2xx is success. Errors follow
 // post's rules: ErrRejected for a 4xx other than 408 and 429, retryable
-// otherwise, with a Retryer for a Retry-After.
+// otherwise, with a Retryer for a Retry-After. Because of the
+// Idempotency-Key, net/http itself resends a request once when a kept-alive
+// connection closed before any response.
 type Webhook struct {
 	url    string
 	secret []byte

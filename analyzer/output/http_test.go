@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
@@ -483,4 +484,37 @@ func TestWebhookConfig(t *testing.T) {
 	if err := w.Send(context.Background(), nil); err != nil {
 		t.Errorf("Send of no records: %v", err)
 	}
+}
+
+// A receiver checks X-Apitap-Signature over the raw body with the shared
+// secret, and drops a resent body by its Idempotency-Key.
+func ExampleNewWebhook() {
+	secret := []byte("shared secret")
+	seen := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !hmac.Equal([]byte(r.Header.Get("X-Apitap-Signature")), []byte(Sign(secret, body))) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		if key := r.Header.Get("Idempotency-Key"); !seen[key] {
+			seen[key] = true
+			fmt.Printf("alert %s\n", body)
+		}
+	}))
+	defer srv.Close()
+
+	w, err := NewWebhook(WebhookConfig{URL: srv.URL, Secret: secret})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer w.Close()
+	rec := [][]byte{[]byte(`{"type":"sqli","severity":"high"}`)}
+	for range 2 { // the second Send is a resend
+		if err := w.Send(context.Background(), rec); err != nil {
+			fmt.Println(err)
+		}
+	}
+	// Output: alert {"type":"sqli","severity":"high"}
 }
