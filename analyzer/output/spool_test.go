@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -493,5 +494,62 @@ func TestSpoolConfigErrors(t *testing.T) {
 		if err == nil || err.Error() != c.want {
 			t.Errorf("NewSpool(%+v) = %v, want %q", c.cfg, err, c.want)
 		}
+	}
+}
+
+// TestSpoolToFile runs the real pieces: a sink URL, its OCSF format and
+// File transport, behind a spool.
+func TestSpoolToFile(t *testing.T) {
+	dir := t.TempDir()
+	spec, err := ParseSink("file://" + filepath.Join(dir, "alerts.jsonl") + "?format=ocsf&min_severity=medium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestSpool(t, SpoolConfig{Path: filepath.Join(dir, "spool.db")}, d)
+	first := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for i, sev := range []alert.Severity{alert.High, alert.Low, alert.Critical} {
+		a := testAlert("f"+strconv.Itoa(i), sev, alert.Injection)
+		a.First, a.Last, a.Count = first, first.Add(time.Minute), 1
+		if err := s.Send(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := s.queueOf(d.Name)
+	waitFor(t, "the file", func() bool { return testutil.ToFloat64(q.m.sent) == 2 })
+	b, err := os.ReadFile(filepath.Join(dir, "alerts.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"f0"`) || !strings.Contains(lines[1], `"f2"`) {
+		t.Errorf("file holds %d lines, want f0 and f2:\n%s", len(lines), b)
+	}
+}
+
+func TestSpoolMetricNames(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s, err := NewSpool(SpoolConfig{Path: filepath.Join(t.TempDir(), "spool.db")},
+		[]Destination{dest("file:///a", &memSink{down: true}), dest("kafka://b/t", &memSink{})}, nil, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendAll(t, s, []string{"m1"}, alert.High)
+	for name, want := range map[string]int{
+		"apitap_output_sent_total": 2, "apitap_output_failed_total": 2, "apitap_output_retried_total": 2,
+		"apitap_output_dropped_total": 4, "apitap_output_queued": 2, "apitap_output_oldest_queued_age_seconds": 2,
+	} {
+		if n, err := testutil.GatherAndCount(reg, name); err != nil || n != want {
+			t.Errorf("%s: %d series (%v), want %d", name, n, err, want)
+		}
+	}
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := testutil.GatherAndCount(reg); n != 0 {
+		t.Errorf("%d series registered after Close, want 0", n)
 	}
 }
