@@ -704,6 +704,33 @@ func (s *Spool) remove(q *spoolQueue, recs []spoolRecord) error {
 	return nil
 }
 
+// Queued returns the records waiting over all destinations.
+func (s *Spool) Queued() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}
+
+// Drain waits until every queue is empty or ctx ends, and returns the
+// records still queued: a command that ends (apitap read) gives its sinks
+// the time to take what it raised, and says what it leaves in the spool
+// for the next run.
+func (s *Spool) Drain(ctx context.Context) int {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		n := s.Queued()
+		if n == 0 {
+			return 0
+		}
+		select {
+		case <-ctx.Done():
+			return n
+		case <-t.C:
+		}
+	}
+}
+
 // Close stops the spool: Send fails from now on, no new batch starts, and
 // Close waits for the batches in flight until ctx ends, when it cancels
 // them (the records they held stay queued). It then closes the transports

@@ -553,3 +553,59 @@ func TestSpoolMetricNames(t *testing.T) {
 		t.Errorf("%d series registered after Close, want 0", n)
 	}
 }
+
+// TestSpoolDrain: Drain returns once the destinations took everything,
+// and reports what a destination that stays down leaves queued.
+func TestSpoolDrain(t *testing.T) {
+	up, down := &drainDest{}, &drainDest{fail: true}
+	sp, err := NewSpool(SpoolConfig{Path: filepath.Join(t.TempDir(), "spool.db"), BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond},
+		[]Destination{{Name: "up", Format: NewOCSF(alert.ProductInfo{}), Transport: up}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := sp.Send(&alert.Alert{ID: fmt.Sprint(i), Type: alert.Injection, Severity: alert.High}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if n := sp.Drain(ctx); n != 0 || up.got() != 5 {
+		t.Errorf("drained with %d left, %d delivered; want 0 and 5", n, up.got())
+	}
+	sp.Close(ctx)
+
+	sp, err = NewSpool(SpoolConfig{Path: filepath.Join(t.TempDir(), "spool.db"), BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond},
+		[]Destination{{Name: "down", Format: NewOCSF(alert.ProductInfo{}), Transport: down}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close(context.Background())
+	sp.Send(&alert.Alert{ID: "x", Type: alert.Injection, Severity: alert.High})
+	short, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	if n := sp.Drain(short); n != 1 {
+		t.Errorf("a destination down: Drain left %d, want 1", n)
+	}
+}
+
+// drainDest counts the records it takes, or fails every Send.
+type drainDest struct {
+	mu   sync.Mutex
+	n    int
+	fail bool
+}
+
+func (d *drainDest) Send(_ context.Context, recs [][]byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.fail {
+		return errors.New("down")
+	}
+	d.n += len(recs)
+	return nil
+}
+
+func (d *drainDest) Close() error { return nil }
+
+func (d *drainDest) got() int { d.mu.Lock(); defer d.mu.Unlock(); return d.n }
