@@ -409,8 +409,9 @@ func checkParams(p url.Values) error {
 
 // Open builds the destination spec describes: its Format and Transport,
 // the secrets it needs taken from secrets (which may be nil when none is
-// configured). Transports do not connect until their first Send.
-func Open(spec SinkSpec, secrets func(name string) string) (Destination, error) {
+// configured). product names apitap and its version in the records.
+// Transports do not connect until their first Send.
+func Open(spec SinkSpec, secrets func(name string) string, product alert.ProductInfo) (Destination, error) {
 	if secrets == nil {
 		secrets = func(string) string { return "" }
 	}
@@ -424,7 +425,7 @@ func Open(spec SinkSpec, secrets func(name string) string) (Destination, error) 
 	if spec.Format == "hec" {
 		formatName = spec.EventFormat
 	}
-	if d.Format, err = FormatByName(formatName); err != nil {
+	if d.Format, err = NewFormat(formatName, product); err != nil {
 		return fail(err)
 	}
 	timeout := paramDuration(p.Get("timeout"))

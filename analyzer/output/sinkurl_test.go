@@ -146,7 +146,7 @@ func TestSinkOpen(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ParseSink(%q): %v", c.raw, err)
 		}
-		d, err := Open(spec, c.secrets)
+		d, err := Open(spec, c.secrets, alert.ProductInfo{})
 		if c.want != "" {
 			if err == nil || err.Error() != c.want {
 				t.Errorf("Open(%q) = %v, want %q", c.raw, err, c.want)

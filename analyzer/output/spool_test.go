@@ -505,7 +505,7 @@ func TestSpoolToFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := Open(spec, nil)
+	d, err := Open(spec, nil, alert.ProductInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}

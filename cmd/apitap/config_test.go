@@ -113,3 +113,36 @@ func TestReadReload(t *testing.T) {
 		}
 	}
 }
+
+// The secrets key of a config file is no flag: readConfig returns its
+// values for the sinks, and anything but a mapping is an error.
+func TestConfigSecrets(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) string {
+		p := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var o runOptions
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.Var(&o.sinks, "sink", "")
+	secrets, err := readConfig(fs, write("sink:\n  - file:///a.jsonl\n  - syslog+tcp://siem:514\nsecrets:\n  splunk_token: t0k3n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secrets["splunk_token"] != "t0k3n" || len(o.sinks) != 2 {
+		t.Errorf("secrets %v, sinks %v", secrets, o.sinks)
+	}
+	if _, err := readConfig(fs, write("secrets: [a, b]\n")); err == nil || !strings.Contains(err.Error(), `key "secrets": want a mapping`) {
+		t.Errorf("secrets as a list: %v", err)
+	}
+	if got := secretsFrom(map[string]string{"webhook_secret": "s"})("webhook_secret"); got != "s" {
+		t.Errorf("config secret %q", got)
+	}
+	t.Setenv("APITAP_KAFKA_PASSWORD", "p")
+	if got := secretsFrom(nil)("kafka_password"); got != "p" {
+		t.Errorf("environment secret %q", got)
+	}
+}

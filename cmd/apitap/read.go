@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,6 +20,7 @@ import (
 	"github.com/apitap/apitap/analyzer/alert"
 	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/analyzer/output"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/sensor"
 	"github.com/apitap/apitap/sensor/capture"
@@ -42,6 +45,9 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE) documenting APIs; repeatable")
 	state := fs.String("state", "", "merge the API inventory, baselines and alerts into the store in `DIR`")
 	alertsFile := fs.String("alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings")
+	var sinks sinkURLs
+	fs.Var(&sinks, "sink", sinkUsage)
+	sinkWait := fs.Duration("sink-timeout", 30*time.Second, "at the end, wait this long for the sinks to take the alerts")
 	var dcfg detect.Config
 	fs.DurationVar(&dcfg.Baseline.Learning, "learning", 24*time.Hour, "packet time an endpoint is learnt before its baselines are tested")
 	fs.Float64Var(&dcfg.FalseAlerts, "alert-budget", 0.5, "false alerts allowed per 100 endpoint-days over all statistical tests: sets their significance")
@@ -67,6 +73,11 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apitap read: %v\n", err)
 		return 2
 	}
+	sinkSpecs, err := sinks.check()
+	if err != nil {
+		fmt.Fprintf(stderr, "apitap read: %v\n", err)
+		return 2
+	}
 	if *emit != "" && *emit != "transactions" {
 		fmt.Fprintf(stderr, "apitap read: --emit %q: want \"transactions\"\n", *emit)
 		return 2
@@ -80,8 +91,21 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	var an *analysis
 	var log alertLog
 	var alertsOut *bufio.Writer // --alerts
-	if idx != nil || *state != "" || *alertsFile != "" {
+	var spool *output.Spool
+	if idx != nil || *state != "" || *alertsFile != "" || len(sinks) > 0 {
 		acfg := alert.Config{Sinks: []alert.Sink{&log}}
+		if len(sinkSpecs) > 0 {
+			slog, _ := newLogger("console", stderr)
+			sp, remove, err := openSpool(sinkSpecs, *state, secretsFrom(nil), slog, nil)
+			if err != nil {
+				fmt.Fprintf(stderr, "apitap read: %v\n", err)
+				return 1
+			}
+			defer remove()
+			defer sp.Close(context.Background())
+			spool = sp
+			acfg.Sinks = append(acfg.Sinks, sp)
+		}
 		if *alertsFile != "" {
 			f, err := os.OpenFile(*alertsFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
 			if err != nil {
@@ -158,6 +182,18 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	}
 	if an != nil {
 		an.finish()
+		if spool != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), *sinkWait)
+			left := spool.Drain(ctx)
+			cancel()
+			switch {
+			case left > 0 && *state != "":
+				fmt.Fprintf(stderr, "apitap read: %d alert records not delivered yet: they stay queued in %s for the next run\n", left, filepath.Join(*state, "spool.db"))
+			case left > 0:
+				fmt.Fprintf(stderr, "apitap read: %d alert records not delivered within --sink-timeout %v (use --state to keep them for a later run)\n", left, *sinkWait)
+				status = 1
+			}
+		}
 		if alertsOut != nil {
 			if err := alertsOut.Flush(); err != nil {
 				fmt.Fprintf(stderr, "apitap read: --alerts: %v\n", err)

@@ -28,6 +28,7 @@ import (
 	"github.com/apitap/apitap/analyzer/alert"
 	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/inventory"
+	"github.com/apitap/apitap/analyzer/output"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/analyzer/spec"
 	"github.com/apitap/apitap/sensor"
@@ -39,6 +40,8 @@ import (
 type runOptions struct {
 	ifaces, state, listen, logFormat, config string
 	alerts                                   string
+	sinks                                    sinkURLs
+	secrets                                  map[string]string // the config file's secrets (never a flag)
 	detect                                   detect.Config
 	workers, vxlanPort                       int
 	maxMemory                                byteSize
@@ -66,6 +69,7 @@ func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, erro
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
 	fs.DurationVar(&o.flushEvery, "flush-interval", 10*time.Second, "write the inventory, baselines and alerts to the store this often")
 	fs.StringVar(&o.alerts, "alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings")
+	fs.Var(&o.sinks, "sink", sinkUsage)
 	fs.DurationVar(&o.detect.Baseline.Learning, "learning", 24*time.Hour, "packet time an endpoint is learnt before its baselines are tested")
 	fs.Float64Var(&o.detect.FalseAlerts, "alert-budget", 0.5, "false alerts allowed per 100 endpoint-days over all statistical tests: sets their significance")
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or console")
@@ -93,7 +97,8 @@ flags:
 		return nil, fs, err // the flag package wrote it
 	}
 	if o.config != "" {
-		if err := applyConfig(fs, o.config); err != nil {
+		var err error
+		if o.secrets, err = readConfig(fs, o.config); err != nil {
 			fmt.Fprintf(stderr, "apitap run: %v\n", err)
 			return nil, fs, err
 		}
@@ -112,6 +117,9 @@ func (o *runOptions) check() error {
 	}
 	if o.logFormat != "json" && o.logFormat != "console" {
 		return fmt.Errorf("--log-format %q: want json or console", o.logFormat)
+	}
+	if _, err := o.sinks.check(); err != nil {
+		return err
 	}
 	return o.detect.Validate()
 }
@@ -207,6 +215,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		js.Product.Version = version
 		acfg.Sinks = append(acfg.Sinks, js)
 	}
+	reg := prometheus.NewRegistry()
+	var spool *output.Spool
+	if len(o.sinks) > 0 {
+		// Alerts go through the spool in the state directory: a sink
+		// that is down gets them when it is back, also after a restart.
+		specs, _ := o.sinks.check() // checked at start
+		sp, remove, err := openSpool(specs, o.state, secretsFrom(o.secrets), log.Named("output"), reg)
+		if err != nil {
+			log.Error("open sinks", zap.Error(err))
+			return 1
+		}
+		defer remove()
+		spool = sp
+		acfg.Sinks = append(acfg.Sinks, sp)
+	}
 	an, err := openAnalysis(o.state, idx, icfg, o.detect, acfg)
 	if err != nil {
 		log.Error("open state", zap.Error(err))
@@ -253,7 +276,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("capturing", zap.String("iface", o.ifaces), zap.Int("workers", o.workers), zap.String("addr", ln.Addr().String()))
 
-	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		sensor.NewCollector(live), analysisCollector{an})
 	mux := http.NewServeMux()
@@ -338,6 +360,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			save()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			srv.Shutdown(ctx)
+			if spool != nil {
+				// What is not delivered stays in the spool file for
+				// the next start.
+				if left := spool.Drain(ctx); left > 0 {
+					log.Warn("alerts left in the spool for the next start", zap.Int("count", left))
+				}
+				spool.Close(ctx)
+			}
 			cancel()
 			return 0
 		}
