@@ -23,7 +23,7 @@ var corpusAlerts = map[string][]string{
 	"zeek/http/cooper-grill-dvwa.pcapng":                        {"injection/sqli"},
 	"ndpi/log4j-webapp-exploit.pcap":                            {"injection/jndi"},
 	"suricata-verify/bug-5437-02/input.pcap":                    {"injection/command_injection", "injection/command_injection"}, // mirrored twice (two ERSPAN sessions)
-	"suricata-verify/vxlan-non-zero-reserved-fields/input.pcap": {"injection/path_traversal"},                                  // GET /?cmd=/etc/passwd
+	"suricata-verify/vxlan-non-zero-reserved-fields/input.pcap": {"injection/path_traversal"},                                   // GET /?cmd=/etc/passwd
 	"esnet-curated-pcaps/nmap_80_all.pcap":                      {"scanning/"},
 	"suricata-verify/http-protocol-nodup/input.pcap":            {"scanning/"}, // FrontPage probes, 40 404s
 }
