@@ -434,6 +434,7 @@ func TestRunMetrics(t *testing.T) {
 	m := fetch("/metrics")
 	for _, want := range []string{"apitap_http_transactions_total 13", "apitap_http_requests_total 13", "apitap_flow_connections_total",
 		`apitap_alert_events_total{event="opened"} 1`, "apitap_alert_open 1", "apitap_detect_findings_total 1",
+		"apitap_output_queue_dropped_total 0", `apitap_output_queued{sink="file://`, `apitap_output_sent_total{sink="file://`,
 		`apitap_capture_kernel_packets_total{interface="` + s.prefix + `mon0"}`, "apitap_inventory_transactions_total 13",
 		`apitap_capture_interface_frames_total{interface="` + s.prefix + `mon0"}`, `apitap_capture_tunnel_frames_total{tunnel="none"}`,
 		`apitap_capture_ring_backlog_bytes{interface="` + s.prefix + `mon0"}`, `apitap_capture_ring_usage_ratio{interface="` + s.prefix + `mon0"}`,

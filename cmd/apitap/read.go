@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -44,7 +43,7 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	var specs specFiles
 	fs.Var(&specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE) documenting APIs; repeatable")
 	state := fs.String("state", "", "merge the API inventory, baselines and alerts into the store in `DIR`")
-	alertsFile := fs.String("alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings")
+	alertsFile := fs.String("alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings: the sink file://FILE?format=ocsf")
 	var sinks sinkURLs
 	fs.Var(&sinks, "sink", sinkUsage)
 	sinkWait := fs.Duration("sink-timeout", 30*time.Second, "at the end, wait this long for the sinks to take the alerts")
@@ -73,6 +72,9 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apitap read: %v\n", err)
 		return 2
 	}
+	if *alertsFile != "" {
+		sinks = append(sinks, alertsSinkURL(*alertsFile))
+	}
 	sinkSpecs, err := sinks.check()
 	if err != nil {
 		fmt.Fprintf(stderr, "apitap read: %v\n", err)
@@ -90,9 +92,8 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	}
 	var an *analysis
 	var log alertLog
-	var alertsOut *bufio.Writer // --alerts
 	var spool *output.Spool
-	if idx != nil || *state != "" || *alertsFile != "" || len(sinks) > 0 {
+	if idx != nil || *state != "" || len(sinks) > 0 {
 		acfg := alert.Config{Sinks: []alert.Sink{&log}}
 		if len(sinkSpecs) > 0 {
 			slog, _ := newLogger("console", stderr)
@@ -105,18 +106,6 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 			defer sp.Close(context.Background())
 			spool = sp
 			acfg.Sinks = append(acfg.Sinks, sp)
-		}
-		if *alertsFile != "" {
-			f, err := os.OpenFile(*alertsFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
-			if err != nil {
-				fmt.Fprintf(stderr, "apitap read: --alerts: %v\n", err)
-				return 2
-			}
-			defer f.Close()
-			alertsOut = bufio.NewWriter(f)
-			js := alert.NewJSONLSink(alertsOut)
-			js.Product.Version = version
-			acfg.Sinks = append(acfg.Sinks, js)
 		}
 		if an, err = openAnalysis(*state, idx, inventory.Config{}, dcfg, acfg); err != nil {
 			fmt.Fprintf(stderr, "apitap read: %v\n", err)
@@ -191,12 +180,6 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "apitap read: %d alert records not delivered yet: they stay queued in %s for the next run\n", left, filepath.Join(*state, "spool.db"))
 			case left > 0:
 				fmt.Fprintf(stderr, "apitap read: %d alert records not delivered within --sink-timeout %v (use --state to keep them for a later run)\n", left, *sinkWait)
-				status = 1
-			}
-		}
-		if alertsOut != nil {
-			if err := alertsOut.Flush(); err != nil {
-				fmt.Fprintf(stderr, "apitap read: --alerts: %v\n", err)
 				status = 1
 			}
 		}

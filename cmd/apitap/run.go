@@ -68,7 +68,7 @@ func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, erro
 	fs.Var(&o.specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE); repeatable; read again on SIGHUP")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:9187", "serve /metrics, /healthz, /readyz and /api/v1/endpoints on `ADDR`")
 	fs.DurationVar(&o.flushEvery, "flush-interval", 10*time.Second, "write the inventory, baselines and alerts to the store this often")
-	fs.StringVar(&o.alerts, "alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings")
+	fs.StringVar(&o.alerts, "alerts", "", "append alerts to `FILE` as JSON Lines of OCSF Detection Findings: the sink file://FILE?format=ocsf")
 	fs.Var(&o.sinks, "sink", sinkUsage)
 	fs.DurationVar(&o.detect.Baseline.Learning, "learning", 24*time.Hour, "packet time an endpoint is learnt before its baselines are tested")
 	fs.Float64Var(&o.detect.FalseAlerts, "alert-budget", 0.5, "false alerts allowed per 100 endpoint-days over all statistical tests: sets their significance")
@@ -107,6 +107,14 @@ flags:
 	return &o, fs, nil
 }
 
+// allSinks are the --sink URLs and the one --alerts stands for.
+func (o *runOptions) allSinks() sinkURLs {
+	if o.alerts == "" {
+		return o.sinks
+	}
+	return append(slices.Clip(o.sinks), alertsSinkURL(o.alerts))
+}
+
 // check finds the values the flag parser lets through that run cannot use.
 func (o *runOptions) check() error {
 	if _, err := capture.CompileFilter(o.capture.Filter); err != nil {
@@ -118,7 +126,7 @@ func (o *runOptions) check() error {
 	if o.logFormat != "json" && o.logFormat != "console" {
 		return fmt.Errorf("--log-format %q: want json or console", o.logFormat)
 	}
-	if _, err := o.sinks.check(); err != nil {
+	if _, err := o.allSinks().check(); err != nil {
 		return err
 	}
 	return o.detect.Validate()
@@ -202,25 +210,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(budget)) // restored on return (tests run it in-process)
 	}
 	acfg := alert.Config{}
-	if o.alerts != "" {
-		f, err := os.OpenFile(o.alerts, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
-		if err != nil {
-			log.Error("open alerts file", zap.String("path", o.alerts), zap.Error(err))
-			return 1
-		}
-		defer f.Close()
-		// Unbuffered: each alert is one write, whole, as a tailing
-		// shipper (Filebeat, Vector) expects.
-		js := alert.NewJSONLSink(f)
-		js.Product.Version = version
-		acfg.Sinks = append(acfg.Sinks, js)
-	}
 	reg := prometheus.NewRegistry()
 	var spool *output.Spool
-	if len(o.sinks) > 0 {
+	var queue *output.Async
+	if sinks := o.allSinks(); len(sinks) > 0 {
 		// Alerts go through the spool in the state directory: a sink
 		// that is down gets them when it is back, also after a restart.
-		specs, _ := o.sinks.check() // checked at start
+		specs, _ := sinks.check() // checked at start
 		sp, remove, err := openSpool(specs, o.state, secretsFrom(o.secrets), log.Named("output"), reg)
 		if err != nil {
 			log.Error("open sinks", zap.Error(err))
@@ -228,7 +224,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		}
 		defer remove()
 		spool = sp
-		acfg.Sinks = append(acfg.Sinks, sp)
+		// The detectors raise alerts holding the lock capture waits
+		// for; the spool fsyncs each one. A bounded queue between them
+		// keeps a stalled disk from holding capture up.
+		queue = output.NewAsync(sp, 10000)
+		acfg.Sinks = append(acfg.Sinks, queue)
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "apitap_output_queue_dropped_total",
+			Help: "Alert state changes refused because the queue in front of the spool was full (the spool's disk stalled).",
+		}, func() float64 { return float64(queue.Dropped()) }))
 	}
 	an, err := openAnalysis(o.state, idx, icfg, o.detect, acfg)
 	if err != nil {
@@ -361,6 +365,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			srv.Shutdown(ctx)
 			if spool != nil {
+				queue.Close() // into the spool
 				// What is not delivered stays in the spool file for
 				// the next start.
 				if left := spool.Drain(ctx); left > 0 {

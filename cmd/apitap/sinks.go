@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,4 +85,13 @@ func openSpool(specs []output.SinkSpec, state string, secrets func(string) strin
 		return nil, nil, fmt.Errorf("open spool: %w", err)
 	}
 	return sp, remove, nil
+}
+
+// alertsSinkURL is the sink --alerts FILE stands for: OCSF JSON Lines in
+// FILE, through the spool like any sink.
+func alertsSinkURL(file string) string {
+	if abs, err := filepath.Abs(file); err == nil {
+		file = abs
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(file), RawQuery: "format=ocsf"}).String()
 }
