@@ -24,6 +24,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/apitap/apitap/analyzer/alert"
 	"github.com/leodido/go-syslog/v4"
 	"github.com/leodido/go-syslog/v4/octetcounting"
 	"github.com/leodido/go-syslog/v4/rfc5424"
@@ -649,4 +650,46 @@ func ExampleSyslog() {
 	// The spool retries a batch whose Send failed.
 	err = s.Send(context.Background(), [][]byte{[]byte(`{"alert":"sqli"}`)})
 	fmt.Println(err)
+}
+
+// TestSyslogCEFThroughRsyslog: alerts encoded as CEF (pipes, backslashes,
+// equals signs and quotes in their routes and evidence) go through the
+// spool and the TLS transport to a real rsyslog, and come out of its file
+// as the same CEF lines, one per alert state change, in order.
+func TestSyslogCEFThroughRsyslog(t *testing.T) {
+	pki := syslogTestNewPKI(t)
+	pki.AuthMode = "anon" // any client; the client still checks the server
+	r := rsyslogStart(t, "tls", pki)
+	cfg := syslogTestConfig(r)
+	cfg.CAFile, cfg.ServerName = pki.CA, "syslog.test"
+	s, err := NewSyslog(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cef := NewCEF(alert.ProductInfo{Version: "test"})
+	sp, err := NewSpool(SpoolConfig{Path: filepath.Join(t.TempDir(), "spool.db")}, []Destination{{Name: "siem", Format: cef, Transport: s}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]byte
+	for i, route := range []string{`/a|b`, `/c\d`, `/e=f`, `/"quoted"`} {
+		a := testAlert(fmt.Sprint("id", i), alert.High, alert.Injection)
+		a.Route = route
+		a.Evidence.Detail = `sqli attempt in "1' OR '1'='1" | x\y = z`
+		rec, err := cef.Append(nil, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, rec)
+		if err := sp.Send(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if left := sp.Drain(ctx); left != 0 {
+		t.Fatalf("%d records not delivered", left)
+	}
+	sp.Close(ctx)
+	syslogTestCheck(t, r.received(len(want)), want, SyslogNotice)
 }
