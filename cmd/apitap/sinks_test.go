@@ -7,10 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // hookReceiver is a webhook receiver that can be down (503) and keeps the
@@ -101,4 +105,74 @@ func TestReadSinks(t *testing.T) {
 			t.Errorf("not an OCSF Detection Finding: %v", f)
 		}
 	}
+}
+
+// TestKilledWithAlertsInSpool: apitap is killed (SIGKILL) while its only
+// sink hangs, with alerts in the spool; the next start delivers every
+// one of them.
+func TestKilledWithAlertsInSpool(t *testing.T) {
+	bin := buildApitap(t)
+	hang := make(chan struct{})
+	h := &hookReceiver{seen: map[string]bool{}}
+	var once sync.Once
+	entered := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang: // released: behave
+			h.ServeHTTP(w, r)
+		default:
+			once.Do(func() { close(entered) })
+			select { // hang until the client goes away or the test ends
+			case <-r.Context().Done():
+			case <-hang:
+				http.Error(w, "was hung", http.StatusServiceUnavailable)
+			}
+		}
+	}))
+	defer srv.Close()
+	state := filepath.Join(t.TempDir(), "state")
+	captures, _ := filepath.Glob(filepath.Join(demoDir, "attacks", "*"))
+	read := exec.Command(bin, append([]string{"read", "--state", state, "--sink", srv.URL + "/hook?format=ocsf"}, captures...)...)
+	if err := read.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-entered: // the sink took the first batch and hangs: alerts are spooled
+	case <-time.After(20 * time.Second):
+		t.Fatal("the sink was never called")
+	}
+	read.Process.Kill()
+	read.Wait()
+
+	// What the spool file holds now is what must arrive.
+	queued := spoolRecords(t, filepath.Join(state, "spool.db"))
+	if queued == 0 {
+		t.Fatal("nothing in the spool after the kill")
+	}
+	close(hang)
+	var out, errb bytes.Buffer
+	if code := cmdRead([]string{"--state", state, "--sink", srv.URL + "/hook?format=ocsf", filepath.Join(demoDir, "docker-http-upgrade.pcap")}, &out, &errb); code != 0 {
+		t.Fatalf("restart exited %d: %s", code, errb.String())
+	}
+	if got := len(h.findings()); got != queued {
+		t.Errorf("delivered %d findings after the restart, %d were spooled", got, queued)
+	}
+}
+
+// spoolRecords counts the records in a spool file's queues.
+func spoolRecords(t *testing.T, path string) int {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			n += b.Stats().KeyN
+			return nil
+		})
+	})
+	return n
 }
