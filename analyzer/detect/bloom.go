@@ -2,7 +2,6 @@ package detect
 
 import (
 	"encoding/binary"
-	"hash/maphash"
 	"net/netip"
 )
 
@@ -31,7 +30,7 @@ func (b *bloom) hashes(a netip.Addr) (uint64, uint64) {
 
 const bloomK = 7
 
-func (b *bloom) has(_ maphash.Seed, a netip.Addr) bool {
+func (b *bloom) has(a netip.Addr) bool {
 	h1, h2 := b.hashes(a)
 	n := uint64(len(b.Bits) * 64)
 	for i := uint64(0); i < bloomK; i++ {
@@ -43,7 +42,7 @@ func (b *bloom) has(_ maphash.Seed, a netip.Addr) bool {
 	return true
 }
 
-func (b *bloom) add(_ maphash.Seed, a netip.Addr) {
+func (b *bloom) add(a netip.Addr) {
 	h1, h2 := b.hashes(a)
 	n := uint64(len(b.Bits) * 64)
 	for i := uint64(0); i < bloomK; i++ {

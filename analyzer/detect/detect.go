@@ -275,8 +275,8 @@ func (d *Detector) Observe(t *http1.Transaction, o inventory.Observation) {
 	if ep.example == nil {
 		ep.example = example(t)
 	}
-	if !svc.known.has(d.seed, client) {
-		svc.known.add(d.seed, client)
+	if !svc.known.has(client) {
+		svc.known.add(client)
 		svc.newN++
 		svc.dirty = true
 		if svc.example == nil {
