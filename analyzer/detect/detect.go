@@ -240,7 +240,7 @@ func (d *Detector) Observe(t *http1.Transaction, o inventory.Observation) {
 		// time order): counting it would put it in the wrong bin, so
 		// only the rules that need no baseline look at it.
 		d.stats.Skipped++
-		d.rules(ep, svc, t, o, client, status)
+		d.rules(ep, t, o, client, status)
 		return
 	}
 	ep.lastSeen = ts
@@ -287,7 +287,7 @@ func (d *Detector) Observe(t *http1.Transaction, o inventory.Observation) {
 	d.authentication(ep, t, o, ready, status)
 	d.content(ep, t, o, ready)
 	d.newEndpoint(ep, svc, t, o, ts, status)
-	d.rules(ep, svc, t, o, client, status)
+	d.rules(ep, t, o, client, status)
 }
 
 // authentication follows whether an endpoint is always called with

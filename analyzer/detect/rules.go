@@ -87,7 +87,7 @@ func (d *Detector) client(k clientKey) *clientState {
 }
 
 // rules runs the abuse rules on one transaction.
-func (d *Detector) rules(ep *endpoint, svc *service, t *http1.Transaction, o inventory.Observation, client netip.Addr, status int) {
+func (d *Detector) rules(ep *endpoint, t *http1.Transaction, o inventory.Observation, client netip.Addr, status int) {
 	s := ep.s
 	ts := t.Time()
 	ok := status >= 200 && status < 300
@@ -211,7 +211,6 @@ func (d *Detector) rules(ep *endpoint, svc *service, t *http1.Transaction, o inv
 			}
 		}
 	}
-	_ = svc
 }
 
 // enumThreshold is the distinct ids one client must fetch in a window to
