@@ -186,7 +186,7 @@ func ocsfOf(a *Alert, p ProductInfo) *ocsfFinding {
 		}
 	}
 	ev := finite(a.Evidence)
-	host, port := splitService(a.Service)
+	host, port := SplitService(a.Service)
 	title := a.Type.Title() + " on " + endpointName(a)
 	if a.Client != "" {
 		title += " from " + a.Client
@@ -316,16 +316,18 @@ func (ev Evidence) Summary() string {
 	return b.String()
 }
 
-// splitService returns a service's host and port: "shop.example:8080" and
-// "shop.example:8080@vxlan=1" give shop.example and 8080.
-func splitService(s string) (string, int) {
+// SplitService returns a service's host and port: "shop.example:8080" and
+// "shop.example:8080@vxlan=1" give shop.example and 8080, "[2001:db8::1]"
+// gives 2001:db8::1 and 0. The tunnel is no part of an address; port 0 is
+// unknown.
+func SplitService(s string) (host string, port int) {
 	s, _, _ = strings.Cut(s, "@")
 	h, p, err := net.SplitHostPort(s)
 	if err != nil {
-		return s, 0
+		return strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"), 0
 	}
-	n, _ := strconv.Atoi(p)
-	return h, n
+	port, _ = strconv.Atoi(p)
+	return h, port
 }
 
 // endpoint is an OCSF network endpoint for an address ("10.0.0.1:5000",

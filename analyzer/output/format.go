@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -174,13 +173,7 @@ func peersOf(a *alert.Alert) alertPeers {
 	var p alertPeers
 	p.client = a.Client
 	p.clientIP, p.clientPort = parseAddrPort(a.Client)
-	svc, _, _ := strings.Cut(a.Service, "@")
-	if h, port, err := net.SplitHostPort(svc); err == nil {
-		p.host = h
-		p.port, _ = strconv.Atoi(port)
-	} else {
-		p.host = strings.TrimSuffix(strings.TrimPrefix(svc, "["), "]")
-	}
+	p.host, p.port = alert.SplitService(a.Service)
 	if ip, err := netip.ParseAddr(p.host); err == nil {
 		p.ip = ip.Unmap()
 	} else {
