@@ -76,29 +76,18 @@ func NewCapture(w io.Writer, opt CaptureOptions) *Capture {
 		r:   rand.New(rand.NewPCG(opt.Seed^0x6a09e667f3bcc908, opt.Seed+0xbb67ae8584caa73b)),
 		mss: min(max(opt.MSS, 64), 9000),
 	}
-	var h [pcapHeaderLen]byte
-	le := binary.LittleEndian
-	le.PutUint32(h[0:], 0xa1b2c3d4)
-	le.PutUint16(h[4:], 2)
-	le.PutUint16(h[6:], 4)
-	le.PutUint32(h[16:], snapLen)
-	le.PutUint32(h[20:], 1) // LINKTYPE_ETHERNET
-	c.write(h[:])
+	c.write(pcapFileHeader())
 	return c
 }
 
 // Conn is one TCP connection of a Capture, from a client to a server.
 type Conn struct {
-	c            *Capture
-	cip, sip     [4]byte
-	cmac, smac   [6]byte
-	cport, sport uint16
-	cseq, sseq   uint32 // next sequence number each side sends
-	cipID, sipID uint16
-	cwin, swin   uint16
-	rtt          int64 // µs: the client is far from the capture point, the server near
-	ready        int64
-	closed       bool
+	c *Capture
+	ends
+	cseq, sseq uint32 // next sequence number each side sends
+	rtt        int64  // µs: the client is far from the capture point, the server near
+	ready      int64
+	closed     bool
 }
 
 // Dial queues the three-way handshake of a connection whose SYN is seen at
@@ -107,19 +96,21 @@ type Conn struct {
 func (c *Capture) Dial(t time.Time, client, server netip.AddrPort, rtt time.Duration) *Conn {
 	r := c.r
 	cn := &Conn{
-		c:     c,
-		cip:   client.Addr().As4(),
-		sip:   server.Addr().As4(),
-		cport: client.Port(),
-		sport: server.Port(),
-		cseq:  r.Uint32(),
-		sseq:  r.Uint32(),
-		cipID: uint16(r.Uint32()),
-		sipID: uint16(r.Uint32()),
-		cwin:  uint16(32768 + r.IntN(32768)),
-		swin:  uint16(32768 + r.IntN(32768)),
-		rtt:   max(int64(rtt/time.Microsecond), 50),
+		c: c,
+		ends: ends{
+			cip:   client.Addr().As4(),
+			sip:   server.Addr().As4(),
+			cport: client.Port(),
+			sport: server.Port(),
+		},
+		cseq: r.Uint32(),
+		sseq: r.Uint32(),
 	}
+	cn.cipID = uint16(r.Uint32())
+	cn.sipID = uint16(r.Uint32())
+	cn.cwin = uint16(32768 + r.IntN(32768))
+	cn.swin = uint16(32768 + r.IntN(32768))
+	cn.rtt = max(int64(rtt/time.Microsecond), 50)
 	cn.cmac = [6]byte{0x02, 0x00, cn.cip[0], cn.cip[1], cn.cip[2], cn.cip[3]}
 	cn.smac = [6]byte{0x02, 0x01, cn.sip[0], cn.sip[1], cn.sip[2], cn.sip[3]}
 	c.stats.Connections++
@@ -235,61 +226,13 @@ func (cn *Conn) Close(t time.Time, byServer bool) time.Time {
 // queue builds one frame and puts it in the heap.
 func (cn *Conn) queue(t int64, fromServer bool, flags uint8, seq, ack uint32, payload []byte) {
 	c := cn.c
-	srcIP, dstIP := &cn.cip, &cn.sip
-	srcMAC, dstMAC := &cn.cmac, &cn.smac
-	sport, dport := cn.cport, cn.sport
-	ipID, win, ttl := &cn.cipID, cn.cwin, byte(61)
-	if fromServer {
-		srcIP, dstIP = dstIP, srcIP
-		srcMAC, dstMAC = dstMAC, srcMAC
-		sport, dport = dport, sport
-		ipID, win, ttl = &cn.sipID, cn.swin, 64
-	}
-	*ipID++
-	tcpHdr := tcpLen
-	if flags&flagSYN != 0 {
-		tcpHdr += synOptLen
-	}
-	frame := ethLen + ipLen + tcpHdr + len(payload)
-
 	var buf []byte
 	if n := len(c.free); n > 0 {
 		buf = c.free[n-1][:0]
 		c.free = c.free[:n-1]
 	}
-	buf = append(buf, make([]byte, recordHeaderLen+ethLen+ipLen+tcpHdr)...)
-	be, le := binary.BigEndian, binary.LittleEndian
-	h := buf
-	le.PutUint32(h[8:], uint32(frame))
-	le.PutUint32(h[12:], uint32(frame))
-
-	e := h[recordHeaderLen:]
-	copy(e[0:6], dstMAC[:])
-	copy(e[6:12], srcMAC[:])
-	be.PutUint16(e[12:], 0x0800)
-
-	ip := e[ethLen:]
-	ip[0] = 0x45
-	be.PutUint16(ip[2:], uint16(ipLen+tcpHdr+len(payload)))
-	be.PutUint16(ip[4:], *ipID)
-	be.PutUint16(ip[6:], 0x4000) // don't fragment
-	ip[8] = ttl
-	ip[9] = 6 // TCP
-	copy(ip[12:16], srcIP[:])
-	copy(ip[16:20], dstIP[:])
-
-	tcp := ip[ipLen:]
-	be.PutUint16(tcp[0:], sport)
-	be.PutUint16(tcp[2:], dport)
-	be.PutUint32(tcp[4:], seq)
-	be.PutUint32(tcp[8:], ack)
-	tcp[12] = byte(tcpHdr/4) << 4
-	tcp[13] = flags
-	be.PutUint16(tcp[14:], win)
-	if flags&flagSYN != 0 {
-		tcp[20], tcp[21] = 2, 4 // MSS
-		be.PutUint16(tcp[22:], uint16(c.mss))
-	}
+	buf = append(buf, make([]byte, headerLen(flags))...)
+	cn.putHeaders(buf, fromServer, flags, seq, ack, len(payload), c.mss)
 	hdr := len(buf)
 	buf = append(buf, payload...)
 	c.push(qpkt{t: t, n: c.n, buf: buf, hdr: hdr})

@@ -84,16 +84,12 @@ type pkt struct {
 // exchange in time order; the payloads alias req and resp, which are rebuilt
 // only when the queue is empty.
 type conn struct {
-	id        int
-	cl        *client
-	sv        *service
-	cport     uint16
+	id int
+	cl *client
+	sv *service
+	ends
 	cseq      uint32 // next sequence number the client sends
 	sseq      uint32
-	cipID     uint16
-	sipID     uint16
-	cwin      uint16
-	swin      uint16
 	rtt       int64 // client round trip seen from the capture point, µs
 	t         int64 // time of the last queued packet
 	remaining int   // requests still to send
@@ -166,14 +162,7 @@ func newGenerator(w io.Writer, cfg *Config) *generator {
 }
 
 func (g *generator) run() {
-	var h [pcapHeaderLen]byte
-	le := binary.LittleEndian
-	le.PutUint32(h[0:], 0xa1b2c3d4)
-	le.PutUint16(h[4:], 2)
-	le.PutUint16(h[6:], 4)
-	le.PutUint32(h[16:], snapLen)
-	le.PutUint32(h[20:], 1) // LINKTYPE_ETHERNET
-	g.write(h[:])
+	g.write(pcapFileHeader())
 
 	// The first connections open within the first 100 ms.
 	for range min(g.cfg.Concurrency, g.cfg.Connections) {
@@ -225,17 +214,25 @@ func (g *generator) startConn(t int64) {
 		c = new(conn)
 	}
 	cl := &g.clients[r.IntN(len(g.clients))]
+	sv := &g.services[r.IntN(len(g.services))]
 	*c = conn{
-		id:        g.started,
-		cl:        cl,
-		sv:        &g.services[r.IntN(len(g.services))],
-		cport:     cl.nextPort,
-		cseq:      g.isn(),
-		sseq:      g.isn(),
-		cipID:     uint16(r.Uint32()),
-		sipID:     uint16(r.Uint32()),
-		cwin:      uint16(32768 + r.IntN(32768)),
-		swin:      uint16(32768 + r.IntN(32768)),
+		id:   g.started,
+		cl:   cl,
+		sv:   sv,
+		cseq: g.isn(),
+		sseq: g.isn(),
+		ends: ends{
+			cmac:  cl.mac,
+			smac:  sv.mac,
+			cip:   cl.ip,
+			sip:   sv.ip,
+			cport: cl.nextPort,
+			sport: sv.Port,
+			cipID: uint16(r.Uint32()),
+			sipID: uint16(r.Uint32()),
+			cwin:  uint16(32768 + r.IntN(32768)),
+			swin:  uint16(32768 + r.IntN(32768)),
+		},
 		rtt:       int64(logUniform(r, 200, 30_000)),
 		remaining: 1 + r.IntN(2*g.cfg.RequestsPerConn-1),
 		q:         c.q[:0],
@@ -355,17 +352,8 @@ func (g *generator) send(c *conn, fromServer bool, data []byte, t int64) (last, 
 // strictly increase: a packet due at or before the last one written gets the
 // next microsecond.
 func (g *generator) emit(c *conn, p *pkt) {
-	srcIP, dstIP := &c.cl.ip, &c.sv.ip
-	srcMAC, dstMAC := &c.cl.mac, &c.sv.mac
-	sport, dport := c.cport, c.sv.Port
-	ipID, win, ttl := &c.cipID, c.cwin, byte(61)
-	if p.fromServer {
-		srcIP, dstIP = dstIP, srcIP
-		srcMAC, dstMAC = dstMAC, srcMAC
-		sport, dport = dport, sport
-		ipID, win, ttl = &c.sipID, c.swin, 64
-	}
-	*ipID++
+	h := g.hdr[:headerLen(p.flags)]
+	frame := c.putHeaders(h, p.fromServer, p.flags, p.seq, p.ack, len(p.payload), g.cfg.MSS)
 	if p.drop {
 		g.stats.DroppedSegments++
 		g.stats.DroppedBytes += int64(len(p.payload))
@@ -378,49 +366,9 @@ func (g *generator) emit(c *conn, p *pkt) {
 	}
 	g.last = ts
 	abs := g.start + ts
-	tcpHdr := tcpLen
-	if p.flags&flagSYN != 0 {
-		tcpHdr += synOptLen
-	}
-	frame := ethLen + ipLen + tcpHdr + len(p.payload)
-
-	be, le := binary.BigEndian, binary.LittleEndian
-	h := g.hdr[:recordHeaderLen+ethLen+ipLen+tcpHdr]
+	le := binary.LittleEndian
 	le.PutUint32(h[0:], uint32(abs/1e6))
 	le.PutUint32(h[4:], uint32(abs%1e6))
-	le.PutUint32(h[8:], uint32(frame))
-	le.PutUint32(h[12:], uint32(frame))
-
-	e := h[recordHeaderLen:]
-	copy(e[0:6], dstMAC[:])
-	copy(e[6:12], srcMAC[:])
-	be.PutUint16(e[12:], 0x0800)
-
-	ip := e[ethLen:]
-	ip[0] = 0x45
-	ip[1] = 0
-	be.PutUint16(ip[2:], uint16(ipLen+tcpHdr+len(p.payload)))
-	be.PutUint16(ip[4:], *ipID)
-	be.PutUint16(ip[6:], 0x4000) // don't fragment
-	ip[8] = ttl
-	ip[9] = 6 // TCP
-	ip[10], ip[11] = 0, 0
-	copy(ip[12:16], srcIP[:])
-	copy(ip[16:20], dstIP[:])
-
-	tcp := ip[ipLen:]
-	be.PutUint16(tcp[0:], sport)
-	be.PutUint16(tcp[2:], dport)
-	be.PutUint32(tcp[4:], p.seq)
-	be.PutUint32(tcp[8:], p.ack)
-	tcp[12] = byte(tcpHdr/4) << 4
-	tcp[13] = p.flags
-	be.PutUint16(tcp[14:], win)
-	tcp[16], tcp[17], tcp[18], tcp[19] = 0, 0, 0, 0
-	if p.flags&flagSYN != 0 {
-		tcp[20], tcp[21] = 2, 4 // MSS
-		be.PutUint16(tcp[22:], uint16(g.cfg.MSS))
-	}
 	g.write(h)
 	g.write(p.payload)
 
