@@ -255,9 +255,6 @@ func (d *Detector) learnEndpoint(ep *endpoint) {
 		}
 	}
 	if !fired(alert.ResponseSizeJump) {
-		if len(ep.size) >= 3 {
-			s.Size.Learn(cfg, d.bin, math.Log(max(median(ep.size), 1)))
-		}
 		for _, z := range ep.size {
 			s.LogSize.add(math.Log(max(z, 1)))
 		}

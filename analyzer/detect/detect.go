@@ -146,7 +146,6 @@ type Series struct {
 	Denied   baseline.Ratio       `json:"denied"`  // 401 and 403 among requests
 	Latency  baseline.Level       `json:"latency"` // log of a bin's median latency in ms
 	Drift    baseline.PageHinkley `json:"drift"`   // slow latency shifts
-	Size     baseline.Level       `json:"size"`    // log of a bin's median response bytes
 	Huge     baseline.Ratio       `json:"huge"`    // responses hugeFactor times the usual size
 	IDs      baseline.Level       `json:"ids"`     // log of the most distinct ids one client fetched in a bin
 	// LogLatency and LogSize follow single requests (log ms, log bytes),
