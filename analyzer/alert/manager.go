@@ -186,7 +186,7 @@ func New(cfg Config) *Manager {
 // opens a new alert.
 func (m *Manager) Raise(f Finding) {
 	m.stats.Findings++
-	f.Evidence = finite(f.Evidence)
+	f.Evidence = f.Evidence.Finite()
 	if f.Kind == "" {
 		f.Kind = defaultKind(f.Type)
 	}
@@ -397,9 +397,10 @@ func clone(a *Alert) Alert {
 	return c
 }
 
-// finite replaces the figures JSON cannot hold: NaN by 0, infinities by
-// the largest float of their sign (a z-score over a zero spread is +Inf).
-func finite(ev Evidence) Evidence {
+// Finite returns ev with the figures JSON cannot hold replaced: NaN by 0,
+// infinities by the largest float of their sign (a z-score over a zero
+// spread is +Inf).
+func (ev Evidence) Finite() Evidence {
 	for _, p := range []*float64{&ev.Observed, &ev.Baseline, &ev.Spread, &ev.Score, &ev.PValue} {
 		switch {
 		case math.IsNaN(*p):

@@ -185,9 +185,9 @@ func ocsfOf(a *Alert, p ProductInfo) *ocsfFinding {
 			at = a.Closed
 		}
 	}
-	ev := finite(a.Evidence)
+	ev := a.Evidence.Finite()
 	host, port := SplitService(a.Service)
-	title := a.Type.Title() + " on " + endpointName(a)
+	title := a.Type.Title() + " on " + a.Subject()
 	if a.Client != "" {
 		title += " from " + a.Client
 	}
@@ -210,7 +210,7 @@ func ocsfOf(a *Alert, p ProductInfo) *ocsfFinding {
 				UID: "apitap/" + string(a.Type), Name: a.Type.Title(), TypeID: 1, Type: "Rule",
 			},
 		},
-		Resources: []ocsfResource{{Name: endpointName(a), Type: resourceType(a)}},
+		Resources: []ocsfResource{{Name: a.Subject(), Type: resourceType(a)}},
 		Metadata: ocsfMetadata{
 			UID:     a.ID + "-" + strconv.Itoa(activity) + "-" + strconv.FormatInt(ms(at), 10),
 			Product: ocsfProduct{Name: or(p.Name, "apitap"), VendorName: or(p.Vendor, "apitap"), Version: p.Version},
@@ -257,7 +257,7 @@ func ocsfOf(a *Alert, p ProductInfo) *ocsfFinding {
 			obs.Timespan = &ocsfTimespan{Duration: d.Milliseconds(), StartTime: ms(a.Last.Add(-d)), EndTime: ms(a.Last)}
 		}
 		f.AnomalyAnalyses = []ocsfAnomalyAnaly{{
-			AnalysisTarget: ocsfResource{Name: endpointName(a), Type: resourceType(a)},
+			AnalysisTarget: ocsfResource{Name: a.Subject(), Type: resourceType(a)},
 			Anomalies: []ocsfPattern{{
 				ObservedAttribute: ev.Metric, ObservationType: "Deviation Analysis", ObservedPattern: pattern,
 				Observations: []ocsfObservation{obs},
@@ -271,9 +271,9 @@ func ocsfOf(a *Alert, p ProductInfo) *ocsfFinding {
 	return f
 }
 
-// endpointName names what an alert is about: "GET /orders/{id} at
+// Subject names what an alert is about: "GET /orders/{id} at
 // shop.example:8080", or the service alone for service-wide alerts.
-func endpointName(a *Alert) string {
+func (a *Alert) Subject() string {
 	ep := strings.TrimSpace(a.Method + " " + a.Route)
 	if ep == "" {
 		return a.Service

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -81,21 +80,10 @@ func epochMs(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// alertEndpoint names what an alert is about: "GET /orders/{id} at
-// shop.example:8080", or the service alone for service-wide alerts. It is
-// the wording of the OCSF encoding, which keeps its own unexported.
-func alertEndpoint(a *alert.Alert) string {
-	ep := strings.TrimSpace(a.Method + " " + a.Route)
-	if ep == "" {
-		return a.Service
-	}
-	return ep + " at " + a.Service
-}
-
 // recordTitle is the alert in a few words: "Request rate spike on GET
 // /orders/{id} at shop.example:8080 from 203.0.113.9".
 func recordTitle(a *alert.Alert) string {
-	t := a.Type.Title() + " on " + alertEndpoint(a)
+	t := a.Type.Title() + " on " + a.Subject()
 	if a.Client != "" {
 		t += " from " + a.Client
 	}
@@ -132,24 +120,6 @@ const OWASPRuleset = "OWASP API Security Top 10 2023"
 
 // owaspURL is the 2023 list's page: the one reference every category has.
 const owaspURL = "https://owasp.org/API-Security/editions/2023/en/0x11-t10/"
-
-// finiteEvidence replaces what JSON cannot carry in an alert's figures: NaN by 0,
-// infinities by the largest finite floats. The alert manager does the same
-// before a sink sees an alert, but a Format may be handed one from
-// elsewhere (a replayed spool, a test), and one NaN must not stop a queue.
-func finiteEvidence(ev alert.Evidence) alert.Evidence {
-	for _, p := range []*float64{&ev.Observed, &ev.Baseline, &ev.Spread, &ev.Score, &ev.PValue} {
-		switch {
-		case math.IsNaN(*p):
-			*p = 0
-		case math.IsInf(*p, 1):
-			*p = math.MaxFloat64
-		case math.IsInf(*p, -1):
-			*p = -math.MaxFloat64
-		}
-	}
-	return ev
-}
 
 // alertPeers is where an alert's traffic went from and to, as far as the alert
 // tells: the client (an address or a name), the service's host and port,

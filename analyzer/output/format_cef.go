@@ -83,7 +83,7 @@ func CEFSeverity(s alert.Severity) int {
 
 // Append appends a as one CEF line.
 func (f CEF) Append(dst []byte, a *alert.Alert) ([]byte, error) {
-	ev := finiteEvidence(a.Evidence)
+	ev := a.Evidence.Finite()
 	p := peersOf(a)
 	dst = append(dst, "CEF:0|"...)
 	for _, h := range []string{

@@ -140,7 +140,7 @@ func (f ECS) Append(dst []byte, a *alert.Alert) ([]byte, error) {
 }
 
 func (f ECS) doc(a *alert.Alert) *ecsDoc {
-	ev := finiteEvidence(a.Evidence)
+	ev := a.Evidence.Finite()
 	p := peersOf(a)
 	types := []string{"info"}
 	if t, ok := ecsLife[a.State]; ok {

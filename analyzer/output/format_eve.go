@@ -153,7 +153,7 @@ func (f EVE) Append(dst []byte, a *alert.Alert) ([]byte, error) {
 }
 
 func (f EVE) record(a *alert.Alert) *eveRecord {
-	ev := finiteEvidence(a.Evidence)
+	ev := a.Evidence.Finite()
 	p := peersOf(a)
 	cat, ok := eveCategory[a.Type]
 	if !ok {
