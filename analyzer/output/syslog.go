@@ -3,7 +3,6 @@ package output
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -219,15 +218,11 @@ func syslogTLS(cfg SyslogConfig) (*tls.Config, error) {
 		t = cfg.TLS.Clone()
 	}
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
+		ca, err := LoadCA(cfg.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("syslog: CA file: %w", err)
+			return nil, fmt.Errorf("syslog: %w", err)
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("syslog: CA file %s: no PEM certificate", cfg.CAFile)
-		}
-		t.RootCAs = pool
+		t.RootCAs = ca.RootCAs
 	}
 	if cfg.CertFile != "" {
 		c, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
