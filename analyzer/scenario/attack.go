@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apitap/apitap/analyzer/alert"
+	"github.com/apitap/apitap/sensor/synth"
 )
 
 // attack is one planted attack: a window, a target and either requests of
@@ -365,7 +366,7 @@ func (g *gen) plant(t alert.Type, s *service, slotStart int64) {
 		e := s.newEndpoint(r, "GET", p, nil)
 		e.resp = buildShape([]string{"count", "records", "records[].created_at", "records[].email", "records[].id", "records[].name", "records[].status"})
 		e.main = e.resp.mainArray()
-		e.meanSize = logUniform(r, 1000, 8000)
+		e.meanSize = synth.LogUniform(r, 1000, 8000)
 		e.needsAuth, e.auth = true, authBearer
 		e.p404, e.p400 = 0, 0
 		e.from = a.start

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/apitap/apitap/sensor/synth"
 )
 
 // This file turns the JSON field paths of a spec (spec.Operation's
@@ -246,17 +248,6 @@ func valueKind(name string) valKind {
 	return vWord
 }
 
-var words = []string{
-	"alpha", "amber", "anchor", "apple", "arrow", "atlas", "autumn", "basil",
-	"birch", "blue", "breeze", "bright", "cedar", "cherry", "cloud", "cobalt",
-	"copper", "coral", "crimson", "delta", "desert", "echo", "ember", "falcon",
-	"fern", "forest", "frost", "garnet", "glacier", "golden", "granite", "harbor",
-	"hazel", "indigo", "iris", "ivory", "jade", "juniper", "lagoon", "lemon",
-	"linen", "lunar", "maple", "marble", "meadow", "mint", "navy", "nimbus",
-	"oak", "ocean", "olive", "onyx", "orchid", "pearl", "pine", "quartz",
-	"raven", "river", "ruby", "sage", "silver", "slate", "solar", "willow",
-}
-
 var firstNames = []string{
 	"Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines",
 	"Jonas", "Kara", "Luis", "Mei", "Noah", "Olga", "Priya", "Quinn", "Rosa",
@@ -288,8 +279,6 @@ type bodyCtx struct {
 	badPass bool   // a wrong password
 	inject  string // put into the first string value, then cleared
 }
-
-func word(r *rand.Rand) string { return words[r.IntN(len(words))] }
 
 // appendShape appends the JSON of s.
 func (c *bodyCtx) appendShape(b []byte, s *shape, root bool) []byte {
@@ -405,7 +394,7 @@ func (c *bodyCtx) appendValue(b []byte, v valKind) []byte {
 		b = append(b, `"https://cdn.`...)
 		b = append(b, c.svc.host...)
 		b = append(b, "/img/p"...)
-		b = appendHex(b, r, 16)
+		b = synth.AppendHex(b, r, 16)
 		return append(b, `.jpg"`...)
 	case vTime:
 		b = append(b, '"')
@@ -444,7 +433,7 @@ func (c *bodyCtx) appendValue(b []byte, v valKind) []byte {
 			if i > 0 {
 				b = append(b, ' ')
 			}
-			b = append(b, word(r)...)
+			b = append(b, synth.Word(r)...)
 		}
 		return append(b, '"')
 	case vToken:
@@ -453,7 +442,7 @@ func (c *bodyCtx) appendValue(b []byte, v valKind) []byte {
 		return append(b, '"')
 	case vCode:
 		b = append(b, '"')
-		b = append(b, strings.ToUpper(word(r))...)
+		b = append(b, strings.ToUpper(synth.Word(r))...)
 		b = strconv.AppendInt(b, int64(10+r.IntN(90)), 10)
 		return append(b, '"')
 	case vVIN:
@@ -483,8 +472,8 @@ func (c *bodyCtx) appendValue(b []byte, v valKind) []byte {
 		b = append(b, '"')
 		b = strconv.AppendInt(b, int64(1+r.IntN(200)), 10)
 		b = append(b, ' ')
-		b = append(b, strings.ToUpper(word(r)[:1])...)
-		b = append(b, word(r)[1:]...)
+		b = append(b, strings.ToUpper(synth.Word(r)[:1])...)
+		b = append(b, synth.Word(r)[1:]...)
 		return append(b, ` Street"`...)
 	case vPostal:
 		b = append(b, '"')
@@ -502,7 +491,7 @@ func (c *bodyCtx) appendValue(b []byte, v valKind) []byte {
 		return append(b, '"')
 	}
 	b = append(b, '"')
-	b = append(b, word(r)...)
+	b = append(b, synth.Word(r)...)
 	return append(b, '"')
 }
 
@@ -551,18 +540,6 @@ func append2(b []byte, v int64) []byte { return append(b, byte('0'+v/10), byte('
 
 const hexDigits = "0123456789abcdef"
 
-func appendHex(b []byte, r *rand.Rand, n int) []byte {
-	for n > 0 {
-		v := r.Uint64()
-		for k := 0; k < 16 && n > 0; k++ {
-			b = append(b, hexDigits[v&15])
-			v >>= 4
-			n--
-		}
-	}
-	return b
-}
-
 const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 func appendAlnum(b []byte, r *rand.Rand, n int) []byte {
@@ -610,7 +587,7 @@ func appendUUID(b []byte, seed uint64, k int) []byte {
 // appendUsername appends the user name of user k, e.g. "maple.chen42".
 func appendUsername(b []byte, k int) []byte {
 	h := splitmix(uint64(k))
-	b = append(b, words[h%uint64(len(words))]...)
+	b = append(b, synth.WordAt(h)...)
 	b = append(b, '.')
 	b = append(b, strings.ToLower(lastNames[h>>8%uint64(len(lastNames))])...)
 	return strconv.AppendInt(b, int64(k%1000), 10)

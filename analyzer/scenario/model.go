@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/apitap/apitap/analyzer/spec"
+	"github.com/apitap/apitap/sensor/synth"
 )
 
 //go:embed builtin.yaml
@@ -335,7 +336,7 @@ func (s *service) setupEndpoints(r *rand.Rand) {
 	if hot >= 0 {
 		s.eps[hot].rate = 20_000
 	}
-	s.login.rate = logUniform(r, 500, 3000)
+	s.login.rate = synth.LogUniform(r, 500, 3000)
 }
 
 // newEndpoint makes an endpoint for op (nil: undocumented) at route.
@@ -402,13 +403,13 @@ func (s *service) newEndpoint(r *rand.Rand, method, route string, op *spec.Opera
 	}
 	if e.main = e.resp.mainArray(); e.main != nil {
 		if method == "GET" {
-			e.meanSize = logUniform(r, 300, 2500)
+			e.meanSize = synth.LogUniform(r, 300, 2500)
 		} else {
-			e.meanSize = logUniform(r, 200, 1000)
+			e.meanSize = synth.LogUniform(r, 200, 1000)
 		}
 	}
-	e.latMed = logUniform(r, 5_000, 200_000)
-	f := logUniform(r, 0.5, 2)
+	e.latMed = synth.LogUniform(r, 5_000, 200_000)
+	f := synth.LogUniform(r, 0.5, 2)
 	e.p5xx = 0.002 * f
 	if e.hasIDs {
 		e.p404 = 0.01 * f
@@ -523,13 +524,13 @@ func (s *service) newClient(r *rand.Rand, addr netip.Addr, user int) *client {
 		addr:       addr,
 		ua:         s.uas[r.IntN(len(s.uas))],
 		user:       user,
-		rtt:        int64(logUniform(r, 1_000, 80_000)),
-		idle:       int64(logUniform(r, 5e6, 75e6)),
+		rtt:        int64(synth.LogUniform(r, 1_000, 80_000)),
+		idle:       int64(synth.LogUniform(r, 5e6, 75e6)),
 		port:       uint16(32768 + r.IntN(28000)),
 		alwaysAuth: r.IntN(2) == 0,
 	}
 	c.token = appendJWT(nil, r, user, s.host)
-	c.apiKey = appendHex(nil, r, 32)
+	c.apiKey = synth.AppendHex(nil, r, 32)
 	return c
 }
 
@@ -563,11 +564,6 @@ func (s *service) pick(r *rand.Rand, t int64) *client {
 	u := r.Float64() * s.cum[n-1]
 	i, _ := slices.BinarySearch(s.cum[:n], u)
 	return s.clients[min(i, n-1)]
-}
-
-// logUniform returns a value between lo and hi whose logarithm is uniform.
-func logUniform(r *rand.Rand, lo, hi float64) float64 {
-	return lo * math.Exp(r.Float64()*math.Log(hi/lo))
 }
 
 // logNormal returns median * e^(sigma*N(0,1)).

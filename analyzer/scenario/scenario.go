@@ -651,9 +651,9 @@ func (g *gen) appendParam(b []byte, s *service, k paramKind, x *txn) []byte {
 		b = append(b, "SKU-"...)
 		return strconv.AppendInt(b, int64(10_000+id), 10)
 	case pSlug:
-		b = append(b, word(r)...)
+		b = append(b, synth.Word(r)...)
 		b = append(b, '-')
-		return append(b, word(r)...)
+		return append(b, synth.Word(r)...)
 	case pLimit:
 		return strconv.AppendInt(b, int64([]int{10, 20, 20, 50, 100}[r.IntN(5)]), 10)
 	case pOffset:
@@ -663,9 +663,9 @@ func (g *gen) appendParam(b []byte, s *service, k paramKind, x *txn) []byte {
 	case pStatus:
 		return append(b, statusWords[r.IntN(3)]...)
 	case pSearch:
-		return append(b, word(r)...)
+		return append(b, synth.Word(r)...)
 	}
-	return append(b, word(r)...)
+	return append(b, synth.Word(r)...)
 }
 
 // appendPassword appends user's password, or a wrong guess.

@@ -254,11 +254,12 @@ func newContent(r *rand.Rand, cfg *Config) *content {
 }
 
 // logUniform returns a value between lo and hi whose logarithm is uniform.
-func logUniform(r *rand.Rand, lo, hi float64) float64 {
+func LogUniform(r *rand.Rand, lo, hi float64) float64 {
 	return lo * math.Exp(r.Float64()*math.Log(hi/lo))
 }
 
-func appendHex(b []byte, r *rand.Rand, n int) []byte {
+// AppendHex appends n random lowercase hex digits.
+func AppendHex(b []byte, r *rand.Rand, n int) []byte {
 	const digits = "0123456789abcdef"
 	for n > 0 {
 		v := r.Uint64()
@@ -272,24 +273,30 @@ func appendHex(b []byte, r *rand.Rand, n int) []byte {
 }
 
 func appendUUID(b []byte, r *rand.Rand) []byte {
-	b = appendHex(b, r, 8)
+	b = AppendHex(b, r, 8)
 	b = append(b, '-')
-	b = appendHex(b, r, 4)
+	b = AppendHex(b, r, 4)
 	b = append(b, "-4"...)
-	b = appendHex(b, r, 3)
+	b = AppendHex(b, r, 3)
 	b = append(b, '-', "89ab"[r.IntN(4)])
-	b = appendHex(b, r, 3)
+	b = AppendHex(b, r, 3)
 	b = append(b, '-')
-	return appendHex(b, r, 12)
+	return AppendHex(b, r, 12)
 }
 
 // appendID appends a resource id: small ids are more common.
 func appendID(b []byte, r *rand.Rand) ([]byte, int) {
-	id := int(logUniform(r, 1, 200000))
+	id := int(LogUniform(r, 1, 200000))
 	return strconv.AppendInt(b, int64(id), 10), id
 }
 
-func (c *content) word() string { return words[c.r.IntN(len(words))] }
+func (c *content) word() string { return Word(c.r) }
+
+// Word returns a random one of the words synth puts in paths and bodies.
+func Word(r *rand.Rand) string { return words[r.IntN(len(words))] }
+
+// WordAt returns word h of the same words, counting modulo their number.
+func WordAt(h uint64) string { return words[h%uint64(len(words))] }
 
 // request appends a request to b and describes it in m.
 func (c *content) request(b []byte, cl *client, sv *service, last bool, m *message) []byte {
@@ -315,7 +322,7 @@ func (c *content) request(b []byte, cl *client, sv *service, last bool, m *messa
 		case 'i':
 			b, m.id = appendID(b, r)
 		case 'h':
-			b = appendHex(b, r, 24)
+			b = AppendHex(b, r, 24)
 		case 'u':
 			b = appendUUID(b, r)
 		case 'w':
@@ -349,7 +356,7 @@ func (c *content) request(b []byte, cl *client, sv *service, last bool, m *messa
 	b = append(b, "\r\n"...)
 	if m.method == "GET" && r.IntN(8) == 0 {
 		b = append(b, "If-None-Match: \""...)
-		b = appendHex(b, r, 16)
+		b = AppendHex(b, r, 16)
 		b = append(b, "\"\r\n"...)
 	}
 	if last && r.IntN(3) == 0 {
@@ -358,7 +365,7 @@ func (c *content) request(b []byte, cl *client, sv *service, last bool, m *messa
 	}
 	switch m.method {
 	case "POST", "PUT", "PATCH":
-		c.body = c.jsonBody(c.body[:0], m.object, int(logUniform(r, 40, 2000)), false)
+		c.body = c.jsonBody(c.body[:0], m.object, int(LogUniform(r, 40, 2000)), false)
 		b = append(b, "Content-Type: application/json\r\nContent-Length: "...)
 		b = strconv.AppendInt(b, int64(len(c.body)), 10)
 		b = append(b, "\r\n\r\n"...)
@@ -404,7 +411,7 @@ func (c *content) response(b []byte, sv *service, m *message, ts int64) []byte {
 	if status == 204 || status == 304 {
 		if status == 304 {
 			b = append(b, "ETag: \""...)
-			b = appendHex(b, r, 16)
+			b = AppendHex(b, r, 16)
 			b = append(b, "\"\r\n"...)
 		}
 		return append(b, "\r\n"...)
@@ -416,14 +423,14 @@ func (c *content) response(b []byte, sv *service, m *message, ts int64) []byte {
 	case status >= 400:
 		c.body = c.errorBody(c.body[:0], status, m)
 	default:
-		c.body = c.jsonBody(c.body[:0], m.object, int(logUniform(r, 100, 8192)), true)
+		c.body = c.jsonBody(c.body[:0], m.object, int(LogUniform(r, 100, 8192)), true)
 	}
 	body := c.body
 	b = append(b, "Content-Type: application/json; charset=utf-8\r\n"...)
 	if status < 400 && m.method == "GET" {
 		if r.IntN(2) == 0 {
 			b = append(b, "Cache-Control: private, max-age=60\r\nETag: \""...)
-			b = appendHex(b, r, 16)
+			b = AppendHex(b, r, 16)
 			b = append(b, "\"\r\n"...)
 		} else {
 			b = append(b, "Cache-Control: no-store\r\n"...)

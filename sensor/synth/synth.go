@@ -185,7 +185,7 @@ func (g *generator) run() {
 		heap.Pop(&g.open)
 		g.free = append(g.free, c)
 		if g.started < g.cfg.Connections {
-			g.startConn(g.last + int64(logUniform(g.r, 50, 50_000)))
+			g.startConn(g.last + int64(LogUniform(g.r, 50, 50_000)))
 		}
 	}
 	if g.stats.Packets > 0 {
@@ -233,7 +233,7 @@ func (g *generator) startConn(t int64) {
 			cwin:  uint16(32768 + r.IntN(32768)),
 			swin:  uint16(32768 + r.IntN(32768)),
 		},
-		rtt:       int64(logUniform(r, 200, 30_000)),
+		rtt:       int64(LogUniform(r, 200, 30_000)),
 		remaining: 1 + r.IntN(2*g.cfg.RequestsPerConn-1),
 		q:         c.q[:0],
 		req:       c.req[:0],
@@ -265,7 +265,7 @@ func (g *generator) exchange(c *conn) {
 	if c.qi > 0 { // not the first exchange: the queue has been sent
 		c.q = c.q[:0]
 		c.qi = 0
-		c.t += int64(logUniform(r, 1_000, 300_000))
+		c.t += int64(LogUniform(r, 1_000, 300_000))
 	}
 	c.remaining--
 	last := c.remaining == 0
@@ -274,7 +274,7 @@ func (g *generator) exchange(c *conn) {
 	g.stats.Requests++
 	t, _ := g.send(c, false, c.req, c.t)
 
-	t += int64(logUniform(r, 300, 150_000)) // server time
+	t += int64(LogUniform(r, 300, 150_000)) // server time
 	c.resp = g.content.response(c.resp[:0], c.sv, &c.msg, g.start+t)
 	g.stats.Responses++
 	t, acked := g.send(c, true, c.resp, t)
@@ -293,7 +293,7 @@ func (g *generator) exchange(c *conn) {
 			t += 20 + r.Int64N(100)
 			c.add(pkt{t: t, fromServer: true, flags: flagACK, seq: c.sseq, ack: c.cseq})
 		} else {
-			t = max(t+c.rtt, acked) + int64(logUniform(r, 1_000, 100_000))
+			t = max(t+c.rtt, acked) + int64(LogUniform(r, 1_000, 100_000))
 			c.add(pkt{t: t, flags: flagFIN | flagACK, seq: c.cseq, ack: c.sseq})
 			c.cseq++
 			t += 20 + r.Int64N(100)
