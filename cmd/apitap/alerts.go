@@ -8,15 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/apitap/apitap/analyzer/alert"
-	"github.com/apitap/apitap/storage"
 )
 
 // cmdAlerts implements `apitap alerts`: the stored alerts, newest first.
@@ -60,13 +57,11 @@ func cmdAlerts(args []string, stdout, stderr io.Writer) int {
 		}
 		from = t
 	}
-	// Listing never creates a store: a mistyped DIR would read as no
-	// alerts.
-	if _, err := os.Stat(filepath.Join(*state, storage.FileName)); errors.Is(err, os.ErrNotExist) {
+	st, err := openExistingState(*state)
+	if errors.Is(err, errNoStore) {
 		fmt.Fprintf(stderr, "apitap alerts: no store in %s: fill it with apitap read --state %[1]s or apitap run --state %[1]s\n", *state)
 		return 1
 	}
-	st, err := storage.Open(*state)
 	if err != nil {
 		fmt.Fprintf(stderr, "apitap alerts: %v\n", err)
 		return 1

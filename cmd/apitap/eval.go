@@ -17,7 +17,6 @@ import (
 	"github.com/apitap/apitap/analyzer/alert"
 	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/scenario"
-	"github.com/apitap/apitap/storage"
 )
 
 // Targets of the evaluation (the detection issue): every detector finds at
@@ -101,14 +100,15 @@ func readLabels(path string) ([]scenario.Label, error) {
 
 // loadState reads the inventory and every alert of a store.
 func loadState(dir string) (*inventory.Inventory, []alert.Alert, error) {
-	if _, err := os.Stat(dir + "/" + storage.FileName); err != nil {
-		return nil, nil, fmt.Errorf("no store in %s: %w", dir, err)
-	}
-	inv, st, err := openInventory(dir, nil, inventory.Config{})
+	st, err := openExistingState(dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer st.Close()
+	inv, err := loadInventory(st, nil, inventory.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
 	alerts, err := alert.Load(st, time.Time{})
 	return inv, alerts, err
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/inventory"
 	"github.com/apitap/apitap/analyzer/report"
-	"github.com/apitap/apitap/storage"
 )
 
 // cmdInventory implements `apitap inventory`: the stored API inventory,
@@ -70,18 +69,21 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apitap inventory: %v\n", err)
 		return 2
 	}
-	// Reporting never creates a store: a mistyped DIR would read as an
-	// empty inventory.
-	if _, err := os.Stat(filepath.Join(*state, storage.FileName)); errors.Is(err, os.ErrNotExist) {
+	st, err := openExistingState(*state)
+	if errors.Is(err, errNoStore) {
 		fmt.Fprintf(stderr, "apitap inventory: no inventory in %s: fill it with apitap read --state %[1]s\n", *state)
 		return 1
 	}
-	inv, st, err := openInventory(*state, idx, inventory.Config{})
 	if err != nil {
 		fmt.Fprintf(stderr, "apitap inventory: %v\n", err)
 		return 1
 	}
 	defer st.Close()
+	inv, err := loadInventory(st, idx, inventory.Config{})
+	if err != nil {
+		fmt.Fprintf(stderr, "apitap inventory: %v\n", err)
+		return 1
+	}
 	rows := report.Build(inv, idx, f)
 	// The baselines say which endpoints are still learning.
 	det := detect.New(detect.Config{}, nil)

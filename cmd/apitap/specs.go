@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -62,20 +64,47 @@ func matcherOf(idx *spec.Index) inventory.Matcher {
 // loading the stored one when state is set. The returned store is nil
 // without state.
 func openInventory(state string, idx *spec.Index, cfg inventory.Config) (*inventory.Inventory, *storage.Store, error) {
-	cfg.Specs = matcherOf(idx)
-	inv := inventory.New(cfg)
 	if state == "" {
-		return inv, nil, nil
+		inv, err := loadInventory(nil, idx, cfg)
+		return inv, nil, err
 	}
 	st, err := storage.Open(state)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := inv.Load(st); err != nil {
+	inv, err := loadInventory(st, idx, cfg)
+	if err != nil {
 		st.Close()
-		return nil, nil, fmt.Errorf("load inventory from %s: %w", state, err)
+		return nil, nil, err
 	}
 	return inv, st, nil
+}
+
+// loadInventory makes the inventory with cfg's limits and idx's templates
+// and loads the one stored in st; st nil: an empty inventory.
+func loadInventory(st *storage.Store, idx *spec.Index, cfg inventory.Config) (*inventory.Inventory, error) {
+	cfg.Specs = matcherOf(idx)
+	inv := inventory.New(cfg)
+	if st == nil {
+		return inv, nil
+	}
+	if err := inv.Load(st); err != nil {
+		return nil, fmt.Errorf("load inventory from %s: %w", filepath.Dir(st.Path()), err)
+	}
+	return inv, nil
+}
+
+// errNoStore is openExistingState's error for a directory without a store.
+var errNoStore = errors.New("no store")
+
+// openExistingState opens the store in dir, which must already hold one:
+// the commands that only report never create a store, since a mistyped DIR
+// would read as an empty one.
+func openExistingState(dir string) (*storage.Store, error) {
+	if _, err := os.Stat(filepath.Join(dir, storage.FileName)); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s", errNoStore, dir)
+	}
+	return storage.Open(dir)
 }
 
 // saver writes the analysers' changes to the store. Each part marks what
