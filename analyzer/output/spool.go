@@ -143,7 +143,6 @@ type spoolQueue struct {
 
 	// Guarded by Spool.mu: the records queued, per severity, by seq.
 	bySev [nSev][]spoolEntry
-	n     int
 
 	// Owned by the queue's goroutine.
 	buf []byte
@@ -175,7 +174,6 @@ type Spool struct {
 
 	mu       sync.Mutex // guards what follows, the queues' indexes, and orders Send's writes
 	closed   bool
-	total    int       // records over all queues
 	fullDrop int       // records dropped for room since the last log
 	fullLog  time.Time // when that was last logged
 }
@@ -282,8 +280,6 @@ func (s *Spool) load() error {
 					sev, at = sevIndex(alert.Severity(v[1])), int64(binary.BigEndian.Uint64(v[2:spoolHeaderLen]))
 				}
 				q.bySev[sev] = append(q.bySev[sev], spoolEntry{binary.BigEndian.Uint64(k), at})
-				q.n++
-				s.total++
 				return nil
 			}); err != nil {
 				return err
@@ -300,10 +296,11 @@ func (s *Spool) load() error {
 	if err != nil {
 		return err
 	}
-	if s.total > 0 {
-		s.log.Info("spool records left from the last run", zap.Int("count", s.total), zap.String("path", s.cfg.Path))
+	total := s.queued()
+	if total > 0 {
+		s.log.Info("spool records left from the last run", zap.Int("count", total), zap.String("path", s.cfg.Path))
 	}
-	if need := s.total - s.cfg.MaxRecords; need > 0 {
+	if need := total - s.cfg.MaxRecords; need > 0 {
 		victims := s.pickVictims(need, nSev-1)
 		if err := s.db.Update(func(tx *bolt.Tx) error { return deleteVictims(tx, victims) }); err != nil {
 			return err
@@ -347,7 +344,7 @@ func (s *Spool) Send(a *alert.Alert) error {
 	}
 	var victims []spoolVictim
 	keep := len(qs)
-	if need := s.total + len(qs) - s.cfg.MaxRecords; need > 0 {
+	if need := s.queued() + len(qs) - s.cfg.MaxRecords; need > 0 {
 		victims = s.pickVictims(need, sev)
 		keep -= need - len(victims)
 	}
@@ -376,8 +373,6 @@ func (s *Spool) Send(a *alert.Alert) error {
 	}
 	for _, q := range qs[:keep] {
 		q.bySev[sev] = append(q.bySev[sev], spoolEntry{seq, now})
-		q.n++
-		s.total++
 		select {
 		case q.wake <- struct{}{}:
 		default:
@@ -439,9 +434,7 @@ func deleteVictims(tx *bolt.Tx, vs []spoolVictim) error {
 // them with the new records dropped. s.mu is held.
 func (s *Spool) evicted(vs []spoolVictim, droppedNew int) {
 	for _, v := range vs {
-		if v.q.remove(v.sev, v.e.seq) {
-			s.total--
-		}
+		v.q.remove(v.sev, v.e.seq)
 		v.q.m.droppedFull.Inc()
 	}
 	s.fullDrop += len(vs) + droppedNew
@@ -459,14 +452,13 @@ func (s *Spool) logFull(force bool) {
 	s.fullDrop, s.fullLog = 0, now
 }
 
-// remove takes seq out of the index; it reports whether it was there (a
-// record delivered may have been evicted meanwhile). s.mu is held.
-func (q *spoolQueue) remove(sev int, seq uint64) bool {
+// remove takes seq out of the index, if there (a record delivered may
+// have been evicted meanwhile). s.mu is held.
+func (q *spoolQueue) remove(sev int, seq uint64) {
 	l := q.bySev[sev]
 	if len(l) > 0 && l[0].seq == seq { // the usual case: records leave oldest first
 		q.bySev[sev] = l[1:]
-		q.n--
-		return true
+		return
 	}
 	i, ok := slices.BinarySearchFunc(l, seq, func(e spoolEntry, seq uint64) int {
 		switch {
@@ -477,12 +469,27 @@ func (q *spoolQueue) remove(sev int, seq uint64) bool {
 		}
 		return 0
 	})
-	if !ok {
-		return false
+	if ok {
+		q.bySev[sev] = slices.Delete(l, i, i+1)
 	}
-	q.bySev[sev] = slices.Delete(l, i, i+1)
-	q.n--
-	return true
+}
+
+// len is the number of records queued. s.mu is held.
+func (q *spoolQueue) len() int {
+	n := 0
+	for _, l := range q.bySev {
+		n += len(l)
+	}
+	return n
+}
+
+// queued is the number of records queued over all queues. s.mu is held.
+func (s *Spool) queued() int {
+	n := 0
+	for _, q := range s.queues {
+		n += q.len()
+	}
+	return n
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
@@ -491,7 +498,7 @@ func (s *Spool) queuedFunc(q *spoolQueue) func() float64 {
 	return func() float64 {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return float64(q.n)
+		return float64(q.len())
 	}
 }
 
@@ -696,8 +703,8 @@ func (s *Spool) remove(q *spoolQueue, recs []spoolRecord) error {
 	}
 	s.mu.Lock()
 	for _, r := range recs {
-		if len(r.key) == 8 && q.remove(r.sev, binary.BigEndian.Uint64(r.key)) {
-			s.total--
+		if len(r.key) == 8 {
+			q.remove(r.sev, binary.BigEndian.Uint64(r.key))
 		}
 	}
 	s.mu.Unlock()
@@ -708,7 +715,7 @@ func (s *Spool) remove(q *spoolQueue, recs []spoolRecord) error {
 func (s *Spool) Queued() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.total
+	return s.queued()
 }
 
 // Drain waits until every queue is empty or ctx ends, and returns the
