@@ -61,7 +61,7 @@ func (d *Detector) closeBin(learn bool) {
 			s.newBin.Learn(cfg, d.bin, s.newN)
 			s.dirty = true
 		}
-		s.newN, s.example = 0, nil
+		s.newN, s.example = 0, sample{}
 	}
 	d.sweepClients()
 }
@@ -76,7 +76,7 @@ func (ep *endpoint) reset(bins uint64) {
 	ep.failRing[ep.wi%len(ep.failRing)], ep.fails = ep.fails, 0
 	ep.lat, ep.size = ep.lat[:0], ep.size[:0]
 	clear(ep.top)
-	ep.hugeMax, ep.example, ep.maxIDs = 0, nil, 0
+	ep.hugeMax, ep.example, ep.maxIDs = 0, sample{}, 0
 	ep.fired = ep.fired[:0]
 }
 
@@ -89,7 +89,7 @@ func (d *Detector) testEndpoint(ep *endpoint) {
 		ev.Window = cfg.Bin.String()
 		d.find(alert.Finding{
 			Type: t, Kind: alert.Statistical, Severity: sev, Service: s.Service, Method: s.Method, Route: s.Route,
-			Client: client, Time: d.bin.Add(cfg.Bin), Evidence: ev, Example: ep.example,
+			Client: client, Time: d.bin.Add(cfg.Bin), Evidence: ev, Example: ep.example.example(),
 		})
 	}
 	if mean, variance, ok := s.Requests.Expect(cfg, d.bin); ok {
@@ -282,7 +282,7 @@ func (d *Detector) testService(name string, s *service) {
 			Type: alert.NewClientsSurge, Kind: alert.Statistical, Severity: alert.Low, Service: name, Time: d.bin.Add(cfg.Bin),
 			Evidence: countEvidence("new_clients", s.newN, mean, math.Sqrt(variance), p,
 				fmt.Sprintf("%.0f clients never seen before in %s where %.1f are usual", s.newN, cfg.Bin, mean)),
-			Example: s.example,
+			Example: s.example.example(),
 		})
 	}
 }

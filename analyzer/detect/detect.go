@@ -190,7 +190,7 @@ type endpoint struct {
 	top                        map[netip.Addr]float64 // requests per client
 	hugeBy                     netip.Addr
 	hugeMax                    int64
-	example                    *alert.Example
+	example                    sample // the bin's first transaction, or its largest huge response
 	maxIDs                     int
 }
 
@@ -209,7 +209,7 @@ type service struct {
 	known   *bloom // clients seen before
 	newN    float64
 	newBin  baseline.Counts
-	example *alert.Example
+	example sample // the bin's first new client
 	dirty   bool
 }
 
@@ -267,19 +267,19 @@ func (d *Detector) Observe(t *http1.Transaction, o inventory.Observation) {
 			ep.huge++
 			if t.Response.Body.Len > ep.hugeMax {
 				ep.hugeMax, ep.hugeBy = t.Response.Body.Len, client
-				ep.example = example(t)
+				ep.example = sampleOf(t)
 			}
 		}
 	}
-	if ep.example == nil {
-		ep.example = example(t)
+	if ep.example.time.IsZero() {
+		ep.example = sampleOf(t)
 	}
 	if !svc.known.has(client) {
 		svc.known.add(client)
 		svc.newN++
 		svc.dirty = true
-		if svc.example == nil {
-			svc.example = example(t)
+		if svc.example.time.IsZero() {
+			svc.example = sampleOf(t)
 		}
 	}
 	ready := ts.Sub(ep.s.First) >= d.cfg.Baseline.Learning
@@ -540,10 +540,36 @@ func (d *Detector) find(f alert.Finding) {
 }
 
 // example is a transaction as an alert shows it, with secrets redacted.
-func example(t *http1.Transaction) *alert.Example {
+func example(t *http1.Transaction) *alert.Example { return sampleOf(t).example() }
+
+// sample is what an alert's example needs of a transaction, kept as it
+// came (the transaction's strings are its own, never packet memory): a
+// bin keeps one for the findings it may raise, and only a finding pays
+// for the redaction and the address strings.
+type sample struct {
+	time           time.Time // zero: none
+	client, server netip.AddrPort
+	method, target string
+	status         int
+	bytes          int64
+}
+
+func sampleOf(t *http1.Transaction) sample {
+	return sample{
+		time: t.Time(), client: t.Client, server: t.Server,
+		method: t.Request.Method, target: t.Request.Target, status: t.Response.Status, bytes: t.Response.Body.Len,
+	}
+}
+
+// example returns the sample as an alert shows it, with secrets
+// redacted; nil when there is none.
+func (s sample) example() *alert.Example {
+	if s.time.IsZero() {
+		return nil
+	}
 	return &alert.Example{
-		Time: t.Time(), Client: t.Client.Addr().String(), Server: t.Server.String(),
-		Method: t.Request.Method, Target: Redact(t.Request.Target), Status: t.Response.Status, Bytes: t.Response.Body.Len,
+		Time: s.time, Client: s.client.Addr().String(), Server: s.server.String(),
+		Method: s.method, Target: Redact(s.target), Status: s.status, Bytes: s.bytes,
 	}
 }
 
