@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding/base64"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -593,25 +594,6 @@ func appendUsername(b []byte, k int) []byte {
 	return strconv.AppendInt(b, int64(k%1000), 10)
 }
 
-var b64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-func appendB64(b []byte, src []byte) []byte {
-	var v uint32
-	bits := 0
-	for _, x := range src {
-		v = v<<8 | uint32(x)
-		bits += 8
-		for bits >= 6 {
-			bits -= 6
-			b = append(b, b64url[v>>bits&63])
-		}
-	}
-	if bits > 0 {
-		b = append(b, b64url[v<<(6-bits)&63])
-	}
-	return b
-}
-
 // appendJWT appends an HS256 JWT for user k issued by host, valid for a
 // year from 2025-12-01.
 func appendJWT(b []byte, r *rand.Rand, k int, host string) []byte {
@@ -627,13 +609,13 @@ func appendJWT(b []byte, r *rand.Rand, k int, host string) []byte {
 	q = append(q, `,"exp":`...)
 	q = strconv.AppendInt(q, iat+365*86400, 10)
 	q = append(q, '}')
-	b = appendB64(b, q)
+	b = base64.RawURLEncoding.AppendEncode(b, q)
 	b = append(b, '.')
 	var sig [32]byte
 	for i := range sig {
 		sig[i] = byte(r.Uint32())
 	}
-	return appendB64(b, sig[:])
+	return base64.RawURLEncoding.AppendEncode(b, sig[:])
 }
 
 // appendJSONString appends s as a JSON string.

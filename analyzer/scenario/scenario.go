@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
 	"math"
@@ -572,8 +573,9 @@ func (g *gen) request(b []byte, x *txn) []byte {
 			b = append(b, "\r\n"...)
 		case authBasic:
 			b = append(b, "Authorization: Basic "...)
-			var up [64]byte
-			b = appendB64Std(b, appendUsername(up[:0], cl.user), ':', cl.apiKey[:12])
+			var up [80]byte
+			cred := append(append(appendUsername(up[:0], cl.user), ':'), cl.apiKey[:12]...)
+			b = base64.StdEncoding.AppendEncode(b, cred)
 			b = append(b, "\r\n"...)
 		case authCookie:
 			b = append(b, "Cookie: "...)
@@ -681,28 +683,6 @@ func appendPassword(b []byte, r *rand.Rand, user int, bad bool) []byte {
 		if h == 0 {
 			h = splitmix(uint64(user))
 		}
-	}
-	return b
-}
-
-const b64std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-// appendB64Std appends the padded standard base64 of user, sep, pass.
-func appendB64Std(b, user []byte, sep byte, pass []byte) []byte {
-	src := make([]byte, 0, len(user)+1+len(pass))
-	src = append(append(append(src, user...), sep), pass...)
-	for len(src) >= 3 {
-		v := uint32(src[0])<<16 | uint32(src[1])<<8 | uint32(src[2])
-		b = append(b, b64std[v>>18], b64std[v>>12&63], b64std[v>>6&63], b64std[v&63])
-		src = src[3:]
-	}
-	switch len(src) {
-	case 1:
-		v := uint32(src[0]) << 16
-		b = append(b, b64std[v>>18], b64std[v>>12&63], '=', '=')
-	case 2:
-		v := uint32(src[0])<<16 | uint32(src[1])<<8
-		b = append(b, b64std[v>>18], b64std[v>>12&63], b64std[v>>6&63], '=')
 	}
 	return b
 }
