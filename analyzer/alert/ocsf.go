@@ -172,19 +172,12 @@ func MarshalOCSF(a *Alert, product ProductInfo) ([]byte, error) {
 }
 
 func ocsfOf(a *Alert, p ProductInfo) *ocsfFinding {
-	activity, activityName := 1, "Create"
+	activity, activityName := ocsfActivity(a.State)
 	status, statusName := 1, "New"
-	at := a.Last
-	switch a.State {
-	case Updated:
-		activity, activityName = 2, "Update"
-	case Closed:
-		activity, activityName = 3, "Close"
+	if a.State == Closed {
 		status, statusName = 99, "Closed"
-		if !a.Closed.IsZero() {
-			at = a.Closed
-		}
 	}
+	at := a.ChangeTime()
 	ev := a.Evidence.Finite()
 	host, port := SplitService(a.Service)
 	title := a.Type.Title() + " on " + a.Subject()
@@ -212,7 +205,7 @@ func ocsfOf(a *Alert, p ProductInfo) *ocsfFinding {
 		},
 		Resources: []ocsfResource{{Name: a.Subject(), Type: resourceType(a)}},
 		Metadata: ocsfMetadata{
-			UID:     a.ID + "-" + strconv.Itoa(activity) + "-" + strconv.FormatInt(ms(at), 10),
+			UID:     a.ChangeID(),
 			Product: ocsfProduct{Name: or(p.Name, "apitap"), VendorName: or(p.Vendor, "apitap"), Version: p.Version},
 			Version: OCSFVersion,
 		},
@@ -269,6 +262,38 @@ func ocsfOf(a *Alert, p ProductInfo) *ocsfFinding {
 		}}
 	}
 	return f
+}
+
+// ocsfActivity is OCSF's activity_id and activity_name of a state change.
+func ocsfActivity(s State) (int, string) {
+	switch s {
+	case Updated:
+		return 2, "Update"
+	case Closed:
+		return 3, "Close"
+	}
+	return 1, "Create"
+}
+
+// ChangeTime is the packet time of the state change a record of a
+// reports: Last while a is open, Closed once it has closed. Every format
+// dates its record so: an alert closes CloseAfter after Last, so dating
+// the close at Last would put it at the same instant as the update
+// before it.
+func (a *Alert) ChangeTime() time.Time {
+	if a.State == Closed && !a.Closed.IsZero() {
+		return a.Closed
+	}
+	return a.Last
+}
+
+// ChangeID identifies one state change of a: its ID (stable over its
+// life), the OCSF activity_id and ChangeTime in ms. It is OCSF's
+// metadata.uid, so the same change resent has the same id in every
+// format.
+func (a *Alert) ChangeID() string {
+	activity, _ := ocsfActivity(a.State)
+	return a.ID + "-" + strconv.Itoa(activity) + "-" + strconv.FormatInt(ms(a.ChangeTime()), 10)
 }
 
 // Subject names what an alert is about: "GET /orders/{id} at

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,37 +39,6 @@ func NewFormat(name string, p alert.ProductInfo) (Format, error) {
 		return NewEVE(p), nil
 	}
 	return nil, fmt.Errorf("unknown format %q: want one of %s", name, strings.Join(FormatNames, ", "))
-}
-
-// changeTime is the packet time of the state change a record reports:
-// Last while the alert is open, Closed once it has closed. It is what
-// MarshalOCSF uses for OCSF's time, and every format dates its record the
-// same way: an alert closes CloseAfter after Last, so dating the close at
-// Last would put it at the same instant as the update before it.
-func changeTime(a *alert.Alert) time.Time {
-	if a.State == alert.Closed && !a.Closed.IsZero() {
-		return a.Closed
-	}
-	return a.Last
-}
-
-// ocsfActivity numbers a state change as OCSF's activity_id does (Create 1,
-// Update 2, Close 3), for record ids that differ per change.
-func ocsfActivity(s alert.State) int {
-	switch s {
-	case alert.Updated:
-		return 2
-	case alert.Closed:
-		return 3
-	}
-	return 1
-}
-
-// changeID identifies one state change of an alert: the alert's ID (stable
-// over its life), the activity and the change time in ms, as MarshalOCSF's
-// metadata.uid, so the same change resent is the same id in every format.
-func changeID(a *alert.Alert) string {
-	return a.ID + "-" + strconv.Itoa(ocsfActivity(a.State)) + "-" + strconv.FormatInt(epochMs(changeTime(a)), 10)
 }
 
 func epochMs(t time.Time) int64 {

@@ -97,7 +97,7 @@ func (f CEF) Append(dst []byte, a *alert.Alert) ([]byte, error) {
 	dst = append(dst, '|')
 
 	e := cefExt{dst: dst}
-	e.num("rt", epochMs(changeTime(a)))
+	e.num("rt", epochMs(a.ChangeTime()))
 	e.num("start", epochMs(a.First))
 	e.num("end", epochMs(a.Last))
 	e.str("msg", recordMessage(a, ev))

@@ -147,13 +147,13 @@ func (f ECS) doc(a *alert.Alert) *ecsDoc {
 		types = append(types, t)
 	}
 	d := &ecsDoc{
-		Timestamp: utcRFC3339(changeTime(a)),
+		Timestamp: utcRFC3339(a.ChangeTime()),
 		Message:   recordMessage(a, ev),
 		Tags:      []string{"apitap", string(a.Type)},
 		ECS:       ecsVersion{ECSVersion},
 		Event: ecsEvent{
 			Kind: "alert", Category: []string{"intrusion_detection", "api"}, Type: types,
-			Action: string(a.Type), Code: string(a.Type), ID: changeID(a),
+			Action: string(a.Type), Code: string(a.Type), ID: a.ChangeID(),
 			Severity: int(a.Severity),
 			Start:    utcRFC3339(a.First), End: utcRFC3339(a.Last),
 			Dataset: "apitap.alert", Module: "apitap", Provider: "apitap",

@@ -160,7 +160,7 @@ func (f EVE) record(a *alert.Alert) *eveRecord {
 		cat = "Misc activity"
 	}
 	r := &eveRecord{
-		Timestamp: changeTime(a).UTC().Format(EVETimeLayout),
+		Timestamp: a.ChangeTime().UTC().Format(EVETimeLayout),
 		EventType: "alert",
 		SrcIP:     ipString(p.clientIP), SrcPort: p.clientPort,
 		DestIP: ipString(p.ip), DestPort: p.port,
