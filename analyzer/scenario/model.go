@@ -588,8 +588,3 @@ func poisson(r *rand.Rand, lambda float64) int {
 		k++
 	}
 }
-
-// BuiltinSpec returns the OpenAPI document of the built-in shop API that
-// Generate uses without Config.Specs, e.g. to write it out for
-// `apitap read --spec HOST=FILE`.
-func BuiltinSpec() []byte { return slices.Clone(builtinYAML) }
