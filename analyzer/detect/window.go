@@ -14,6 +14,9 @@ import (
 // endpoints are still caught by the single-bin tests first.
 const winBins = 12
 
+// windowSpan names the window in findings' details.
+var windowSpan = fmt.Sprintf("%d bins", winBins)
+
 // A drop is an endpoint losing most of its traffic (an outage, a client
 // gone, a mirror cut), not a quiet Saturday: the count must fall to
 // dropShare of the expected one besides being unlikely. Until a series
@@ -95,7 +98,6 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 	if bins < winBins {
 		return
 	}
-	span := fmt.Sprintf("%d bins", winBins)
 	d.stats.Tested += 5
 	sd := math.Sqrt(w.variance)
 	// Over an hour, sessions and retries make counts burstier than bins
@@ -104,7 +106,7 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 	if w.n-w.mean >= max(15, 2*w.mean) {
 		if p := baseline.NegBinomUpper(w.n, w.mean, w.variance); p < d.alpha {
 			f(alert.RateSpike, alert.Medium, countEvidence("requests", w.n, w.mean, sd, p,
-				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, span, w.mean)), "")
+				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, windowSpan, w.mean)), "")
 		}
 	}
 	weekly := ep.s.Requests.Season(d.cfg.Baseline, d.bin) == baseline.SeasonWeek
@@ -113,7 +115,7 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 	if weekly && w.n > 0 && w.mean-w.n >= 10 && w.n <= dropShare*w.mean {
 		if p := baseline.NegBinomLower(w.n, w.mean, w.variance); p < d.alpha {
 			f(alert.RateDrop, alert.Low, countEvidence("requests", w.n, w.mean, sd, p,
-				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, span, w.mean)), "")
+				fmt.Sprintf("%.0f requests in the last %s where %.1f were expected", w.n, windowSpan, w.mean)), "")
 		}
 	}
 	for _, r := range []struct {
@@ -127,7 +129,7 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 		p0 := max(r.expected/w.n, 1e-4)
 		if p := baseline.BinomialUpper(r.events, w.n, p0); p < d.alpha {
 			f(r.t, alert.Medium, countEvidence(r.metric, r.events/w.n, p0, math.Sqrt(p0*(1-p0)/w.n), p,
-				fmt.Sprintf("%.0f of %.0f requests (%.1f%%) in the last %s where %.2f%% is usual", r.events, w.n, 100*r.events/w.n, span, 100*p0)), "")
+				fmt.Sprintf("%.0f of %.0f requests (%.1f%%) in the last %s where %.2f%% is usual", r.events, w.n, 100*r.events/w.n, windowSpan, 100*p0)), "")
 		}
 	}
 	if m, sdl, ok := ep.s.LogLatency.expect(); ok && w.latN >= 8 {
@@ -136,7 +138,7 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 		if ratio := math.Exp(x - m); math.Abs(z) > d.z && (ratio >= 2 || ratio <= 0.5) {
 			f(alert.LatencyShift, alert.Low, alert.Evidence{
 				Metric: "latency_geomean_ms", Observed: math.Exp(x), Baseline: math.Exp(m), Spread: sdl, Score: z, ScoreKind: "z",
-				Detail: fmt.Sprintf("latency %.1f ms (geometric mean of %.0f requests in the last %s) where %.1f ms is usual", math.Exp(x), w.latN, span, math.Exp(m)),
+				Detail: fmt.Sprintf("latency %.1f ms (geometric mean of %.0f requests in the last %s) where %.1f ms is usual", math.Exp(x), w.latN, windowSpan, math.Exp(m)),
 			}, "")
 		}
 	}
@@ -145,7 +147,7 @@ func (d *Detector) testWindow(ep *endpoint, f func(alert.Type, alert.Severity, a
 		if p := baseline.BinomialUpper(w.huge, w.n, p0); p < d.alpha {
 			m, _, _ := ep.s.LogSize.expect()
 			f(alert.ResponseSizeJump, alert.High, countEvidence("huge_responses", w.huge, w.n*p0, math.Sqrt(w.n*p0*(1-p0)), p,
-				fmt.Sprintf("%.0f responses over %d× the usual %.0f bytes in the last %s", w.huge, hugeFactor, math.Exp(m), span)), ep.hugeBy.String())
+				fmt.Sprintf("%.0f responses over %d× the usual %.0f bytes in the last %s", w.huge, hugeFactor, math.Exp(m), windowSpan)), ep.hugeBy.String())
 		}
 	}
 }
