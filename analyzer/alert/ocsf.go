@@ -180,10 +180,7 @@ func ocsfOf(a *Alert, p ProductInfo) *ocsfFinding {
 	at := a.ChangeTime()
 	ev := a.Evidence.Finite()
 	host, port := SplitService(a.Service)
-	title := a.Type.Title() + " on " + a.Subject()
-	if a.Client != "" {
-		title += " from " + a.Client
-	}
+	title := a.Title()
 	desc := ev.Summary()
 	f := &ocsfFinding{
 		ActivityID: activity, ActivityName: activityName,
@@ -294,6 +291,16 @@ func (a *Alert) ChangeTime() time.Time {
 func (a *Alert) ChangeID() string {
 	activity, _ := ocsfActivity(a.State)
 	return a.ID + "-" + strconv.Itoa(activity) + "-" + strconv.FormatInt(ms(a.ChangeTime()), 10)
+}
+
+// Title is the alert in a few words: "Request rate spike on GET
+// /orders/{id} at shop.example:8080 from 203.0.113.9".
+func (a *Alert) Title() string {
+	t := a.Type.Title() + " on " + a.Subject()
+	if a.Client != "" {
+		t += " from " + a.Client
+	}
+	return t
 }
 
 // Subject names what an alert is about: "GET /orders/{id} at

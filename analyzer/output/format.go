@@ -48,22 +48,12 @@ func epochMs(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// recordTitle is the alert in a few words: "Request rate spike on GET
-// /orders/{id} at shop.example:8080 from 203.0.113.9".
-func recordTitle(a *alert.Alert) string {
-	t := a.Type.Title() + " on " + a.Subject()
-	if a.Client != "" {
-		t += " from " + a.Client
-	}
-	return t
-}
-
 // recordMessage is the alert in one line for people: its title and
 // evidence. Line breaks a detector or a route let through become spaces:
 // SIEM list views show message and msg as one line, and the exact text
 // stays in the apitap fields (and CEF's cs4, cs5, cs6).
 func recordMessage(a *alert.Alert, ev alert.Evidence) string {
-	return oneLine(recordTitle(a) + ": " + ev.Summary())
+	return oneLine(a.Title() + ": " + ev.Summary())
 }
 
 func oneLine(s string) string {
