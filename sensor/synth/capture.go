@@ -2,7 +2,6 @@ package synth
 
 import (
 	"bufio"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -321,9 +320,7 @@ func (c *Capture) emit(p qpkt) {
 		c.first = ts
 	}
 	c.last = ts
-	le := binary.LittleEndian
-	le.PutUint32(p.buf[0:], uint32(ts/1e6))
-	le.PutUint32(p.buf[4:], uint32(ts%1e6))
+	putRecordTime(p.buf, ts)
 	c.write(p.buf)
 	c.stats.Packets++
 	c.stats.Bytes += int64(len(p.buf) - recordHeaderLen)

@@ -15,6 +15,14 @@ func pcapFileHeader() []byte {
 	return h
 }
 
+// putRecordTime writes the timestamp us (µs since the Unix epoch) into the
+// pcap record header at the start of h.
+func putRecordTime(h []byte, us int64) {
+	le := binary.LittleEndian
+	le.PutUint32(h[0:], uint32(us/1e6))
+	le.PutUint32(h[4:], uint32(us%1e6))
+}
+
 // ends is the addressing of one TCP connection between a client and a
 // server, with what each side keeps for the headers it sends.
 type ends struct {

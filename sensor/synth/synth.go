@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"container/heap"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -365,10 +364,7 @@ func (g *generator) emit(c *conn, p *pkt) {
 		g.first = ts
 	}
 	g.last = ts
-	abs := g.start + ts
-	le := binary.LittleEndian
-	le.PutUint32(h[0:], uint32(abs/1e6))
-	le.PutUint32(h[4:], uint32(abs%1e6))
+	putRecordTime(h, g.start+ts)
 	g.write(h)
 	g.write(p.payload)
 
