@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -18,22 +17,14 @@ import (
 
 // cmdAlerts implements `apitap alerts`: the stored alerts, newest first.
 func cmdAlerts(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("alerts", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("alerts", stderr, "usage: apitap alerts --state DIR [--since T] [--format table|json]\n\nflags:\n")
 	state := fs.String("state", "", "the store `DIR` that read or run filled (required)")
 	since := fs.String("since", "", "only alerts opened at or after `T`: an RFC 3339 time, or a duration such as 24h\n"+
 		"counted back in packet time from the latest activity of any stored alert\n"+
 		"(so a replayed capture lists like a live sensor)")
 	format := fs.String("format", "table", "table or json")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: apitap alerts --state DIR [--since T] [--format table|json]\n\nflags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if *state == "" || fs.NArg() > 0 {
 		fs.Usage()

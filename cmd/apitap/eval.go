@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,20 +30,12 @@ const (
 // alerts of a clean scenario against its endpoint-days. Exit status 1 when
 // a target is missed.
 func cmdEval(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("eval", stderr, "usage: apitap eval --labels FILE --state DIR [--clean-state DIR]\n\nScores detection on generated scenarios (apitap gen): per detector, recall on\nthe planted attacks and precision; on clean traffic, false alerts per 100\nendpoint-days.\n\nflags:\n")
 	labels := fs.String("labels", "", "labels `FILE` written by apitap gen (JSON Lines)")
 	state := fs.String("state", "", "store `DIR` apitap read filled from the labelled scenario")
 	clean := fs.String("clean-state", "", "store `DIR` apitap read filled from a scenario without attacks")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: apitap eval --labels FILE --state DIR [--clean-state DIR]\n\nScores detection on generated scenarios (apitap gen): per detector, recall on\nthe planted attacks and precision; on clean traffic, false alerts per 100\nendpoint-days.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if *labels == "" || *state == "" {
 		fs.Usage()

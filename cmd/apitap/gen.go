@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,8 +24,7 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 // traffic with planted attacks. It returns the exit status: 0 on success, 1
 // when writing failed, 2 on bad usage.
 func cmdGen(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("gen", stderr, "usage: apitap gen --out FILE.pcap[.gz] [--labels FILE.jsonl] [flags]\n\nGenerates realistic API traffic from OpenAPI specs, with attacks planted at\nknown times, and writes their labels: ground truth for the detectors.\n\nflags:\n")
 	var cfg scenario.Config
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "selects the scenario: the same seed and flags give the same bytes")
 	fs.IntVar(&cfg.Days, "days", 7, "length of the capture in days; the first 2 are always clean")
@@ -40,15 +37,8 @@ func cmdGen(args []string, stdout, stderr io.Writer) int {
 	attacks := fs.String("attacks", "all", "attacks to plant: all, none, or types separated by commas")
 	start := fs.String("start", "2026-01-05T00:00:00Z", "time of the first packet, RFC 3339")
 	fs.Float64Var(&cfg.Scale, "scale", scenario.DefaultScale, "multiplies every request rate (at 1, endpoints get 200 to 20000 requests a weekday)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: apitap gen --out FILE.pcap[.gz] [--labels FILE.jsonl] [flags]\n\nGenerates realistic API traffic from OpenAPI specs, with attacks planted at\nknown times, and writes their labels: ground truth for the detectors.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if *out == "" || fs.NArg() > 0 {
 		fs.Usage()

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,8 +18,7 @@ import (
 // cmdInventory implements `apitap inventory`: the stored API inventory,
 // classified against the given specs, in one of several formats.
 func cmdInventory(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("inventory", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("inventory", stderr, "usage: apitap inventory --state DIR [--spec FILE]... [--format F] [--service S] [--class C,...] [--out DIR]\n\nflags:\n")
 	state := fs.String("state", "", "the store `DIR` that read or run filled (required)")
 	var specs specFiles
 	fs.Var(&specs, "spec", "OpenAPI 3.x or Swagger 2.0 `FILE` (or HOST=FILE); repeatable")
@@ -28,15 +26,8 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 	outDir := fs.String("out", "", "with --format openapi: write one document per service into `DIR`")
 	service := fs.String("service", "", "only this service")
 	classes := fs.String("class", "", "only these classes, comma-separated: documented,shadow,zombie,orphan")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: apitap inventory --state DIR [--spec FILE]... [--format F] [--service S] [--class C,...] [--out DIR]\n\nflags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if *state == "" || fs.NArg() > 0 {
 		fs.Usage()

@@ -10,7 +10,10 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -65,4 +68,30 @@ commands:
 
 Run 'apitap read -h' for the flags of read.
 `)
+}
+
+// newFlagSet is a command's flag set: errors and the usage go to stderr,
+// the usage as head followed by the flags.
+func newFlagSet(name string, stderr io.Writer, head string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, head)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses a command's args. When they do not parse, done is set
+// and code is the exit status: 0 for -h (the usage asked for is no error),
+// 2 for a bad flag (the flag package said which).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		return 0, true
+	}
+	return 2, true
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -31,8 +29,7 @@ import (
 // capture was read whole, 1 when any failed (the others are still read), 2
 // on bad usage.
 func cmdRead(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("read", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("read", stderr, "usage: apitap read [flags] CAPTURE...\n\nReads pcap and pcapng files (gzip-compressed or not) and parses the HTTP/1.x\ntransactions in them. Without --emit it prints a summary; with --spec or --alerts and\nwithout --state, also the API inventory and the alerts.\n\nflags:\n")
 	emit := fs.String("emit", "", "write records to stdout as JSON Lines: \"transactions\"")
 	var cfg sensor.Config
 	fs.IntVar(&cfg.Flow.MaxFlows, "max-flows", 0, "cap on concurrently tracked TCP connections (default 262144)")
@@ -50,15 +47,8 @@ func cmdRead(args []string, stdout, stderr io.Writer) int {
 	var dcfg detect.Config
 	fs.DurationVar(&dcfg.Baseline.Learning, "learning", 24*time.Hour, "packet time an endpoint is learnt before its baselines are tested")
 	fs.Float64Var(&dcfg.FalseAlerts, "alert-budget", 0.5, "false alerts allowed per 100 endpoint-days over all statistical tests: sets their significance")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: apitap read [flags] CAPTURE...\n\nReads pcap and pcapng files (gzip-compressed or not) and parses the HTTP/1.x\ntransactions in them. Without --emit it prints a summary; with --spec or --alerts and\nwithout --state, also the API inventory and the alerts.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) { // -h asked for the usage: not an error
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

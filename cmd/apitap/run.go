@@ -60,8 +60,16 @@ var liveKeys = []string{"filter", "flush-interval", "spec"}
 // stderr as well as returned.
 func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, error) {
 	var o runOptions
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("run", stderr, `usage: apitap run --iface IF[,IF...] [flags]
+
+Captures mirrored traffic live (AF_PACKET) and keeps the API inventory.
+
+SIGHUP reads the --config file and the specs again: filter, flush-interval
+and spec take effect while capture goes on; a change to any other key is
+logged and waits for a restart. An invalid file changes nothing.
+
+flags:
+`)
 	fs.StringVar(&o.ifaces, "iface", "", "capture from these `INTERFACES`, comma-separated (required)")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "pipelines, each with its own reassembly state")
 	fs.StringVar(&o.state, "state", "", "keep the API inventory in the store in `DIR`")
@@ -80,19 +88,6 @@ func parseRun(args []string, stderr io.Writer) (*runOptions, *flag.FlagSet, erro
 	fs.IntVar(&o.capture.NumBlocks, "ring-blocks", 64, "blocks per ring (per socket)")
 	fs.StringVar(&o.config, "config", "", "read flags from the YAML `FILE` (keys are flag names); flags given here override it; read again on SIGHUP")
 	fs.IntVar(&o.vxlanPort, "vxlan-port", 0, "also open a UDP socket on this `PORT` (4789 for AWS VPC Traffic Mirroring), so the host does not answer the mirror with ICMP errors")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: apitap run --iface IF[,IF...] [flags]
-
-Captures mirrored traffic live (AF_PACKET) and keeps the API inventory.
-
-SIGHUP reads the --config file and the specs again: filter, flush-interval
-and spec take effect while capture goes on; a change to any other key is
-logged and waits for a restart. An invalid file changes nothing.
-
-flags:
-`)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return nil, fs, err // the flag package wrote it
 	}
