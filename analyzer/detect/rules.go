@@ -246,7 +246,7 @@ func serviceScope(seed maphash.Seed, name string) uint64 {
 // target, joined: the object the request addresses. Templates may carry a
 // base path the target has too, so the two are aligned at their ends.
 func objectID(route, target string) (string, bool) {
-	path, _, _ := strings.Cut(target, "?")
+	path, _ := inventory.SplitTarget(target)
 	route, path = strings.Trim(route, "/"), strings.Trim(path, "/")
 	var buf [256]byte
 	id := buf[:0]
@@ -274,7 +274,7 @@ func objectID(route, target string) (string, bool) {
 // splitLast splits a request target's path at its last segment:
 // "/users/ann?x=1" gives "/users" and "ann".
 func splitLast(target string) (parent, last string) {
-	path, _, _ := strings.Cut(target, "?")
+	path, _ := inventory.SplitTarget(target)
 	path = strings.TrimSuffix(path, "/")
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {
