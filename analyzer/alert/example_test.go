@@ -2,7 +2,6 @@ package alert_test
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/apitap/apitap/analyzer/alert"
@@ -40,9 +39,7 @@ func ExampleManager() {
 	// 9 findings, 1 opened, 2 updates, 1 closed
 }
 
-func ExampleNewJSONLSink() {
-	sink := alert.NewJSONLSink(os.Stdout)
-	sink.Product.Version = "1.0.0"
+func ExampleMarshalOCSF() {
 	first := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	a := &alert.Alert{
 		Type: alert.BruteForce, Kind: alert.Rule, Severity: alert.High, State: alert.Open, OWASP: "API2:2023",
@@ -51,9 +48,11 @@ func ExampleNewJSONLSink() {
 		Evidence: alert.Evidence{Metric: "failed_logins", Observed: 60, Window: "5m0s", Detail: "60 failed logins in 5m"},
 	}
 	a.ID = alert.NewID(a.Key(), a.First)
-	if err := sink.Send(a); err != nil {
+	b, err := alert.MarshalOCSF(a, alert.ProductInfo{Version: "1.0.0"})
+	if err != nil {
 		fmt.Println(err)
 	}
+	fmt.Println(string(b))
 	// Output:
 	// {"activity_id":1,"activity_name":"Create","category_uid":2,"category_name":"Findings","class_uid":2004,"class_name":"Detection Finding","type_uid":200401,"type_name":"Detection Finding: Create","time":1772355600000,"start_time":1772355600000,"end_time":1772355600000,"count":1,"severity_id":4,"severity":"High","status_id":1,"status":"New","is_alert":true,"message":"Login brute force on POST /login at login.example from 198.51.100.7: 60 failed logins in 5m","finding_info":{"uid":"3da43dfefcacfe96329f6331","title":"Login brute force on POST /login at login.example from 198.51.100.7","desc":"60 failed logins in 5m","created_time":1772355600000,"modified_time":1772355600000,"first_seen_time":1772355600000,"last_seen_time":1772355600000,"types":["brute_force","API2:2023 Broken Authentication"],"tags":[{"name":"owasp_api_top10_2023","value":"API2:2023"}],"analytic":{"uid":"apitap/brute_force","name":"Login brute force","type_id":1,"type":"Rule"}},"resources":[{"name":"POST /login at login.example","type":"API Endpoint"}],"evidences":[{"src_endpoint":{"ip":"198.51.100.7"},"dst_endpoint":{"hostname":"login.example"},"http_request":{"http_method":"POST","url":{"hostname":"login.example","path":"/login"}}}],"metadata":{"uid":"3da43dfefcacfe96329f6331-1-1772355600000","product":{"name":"apitap","vendor_name":"apitap","version":"1.0.0"},"version":"1.5.0"},"unmapped":{"apitap":{"type":"brute_force","state":"open","owasp":"API2:2023","evidence":{"metric":"failed_logins","observed":60,"baseline":0,"spread":0,"score":0,"score_kind":"","window":"5m0s","detail":"60 failed logins in 5m"}}}}
 }

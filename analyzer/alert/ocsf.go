@@ -3,7 +3,6 @@ package alert
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"strconv"
@@ -391,29 +390,4 @@ func or(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// JSONLSink writes each state change it is sent as one OCSF Detection
-// Finding per line (JSON Lines), one Write per line, so a file opened for
-// appending never holds half a line from it. It backs --alerts FILE.
-type JSONLSink struct {
-	w       io.Writer
-	Product ProductInfo // in each event's metadata; set before the first Send
-	buf     []byte
-}
-
-var _ Sink = (*JSONLSink)(nil)
-
-// NewJSONLSink returns a sink writing to w.
-func NewJSONLSink(w io.Writer) *JSONLSink { return &JSONLSink{w: w} }
-
-// Send writes a as one line.
-func (s *JSONLSink) Send(a *Alert) error {
-	b, err := MarshalOCSF(a, s.Product)
-	if err != nil {
-		return err
-	}
-	s.buf = append(append(s.buf[:0], b...), '\n')
-	_, err = s.w.Write(s.buf)
-	return err
 }

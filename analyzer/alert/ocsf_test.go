@@ -1,7 +1,6 @@
 package alert_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -179,14 +178,11 @@ func checkOCSF(t *testing.T, line []byte) {
 
 func anySlice(v any) []any { s, _ := v.([]any); return s }
 
-// TestAlertOCSFRequired: every event the manager sends through the JSON
-// Lines sink, for every type, kind and state, with and without examples
+// TestAlertOCSFRequired: every event the manager sends, for every type, kind and state, with and without examples
 // and clients, is a Detection Finding with the required attributes.
 func TestAlertOCSFRequired(t *testing.T) {
-	var buf bytes.Buffer
-	sink := alert.NewJSONLSink(&buf)
-	sink.Product = product
-	m := alert.New(alert.Config{Sinks: []alert.Sink{sink}, MaxOpenPerHour: -1})
+	var r recorder
+	m := alert.New(alert.Config{Sinks: []alert.Sink{&r}, MaxOpenPerHour: -1})
 	for i, typ := range alert.Types {
 		for j, kind := range []alert.Kind{alert.Rule, alert.Statistical} {
 			f := alert.Finding{
@@ -204,13 +200,16 @@ func TestAlertOCSFRequired(t *testing.T) {
 	}
 	m.Advance(at(1000))
 	states := map[float64]int{}
-	sc := bufio.NewScanner(&buf)
-	for sc.Scan() {
-		checkOCSF(t, sc.Bytes())
+	for _, a := range r.alerts {
+		b, err := alert.MarshalOCSF(a, product)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOCSF(t, b)
 		var v struct {
 			ActivityID float64 `json:"activity_id"`
 		}
-		json.Unmarshal(sc.Bytes(), &v)
+		json.Unmarshal(b, &v)
 		states[v.ActivityID]++
 	}
 	n := 2 * len(alert.Types)
