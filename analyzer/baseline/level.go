@@ -52,8 +52,3 @@ func (l *Level) Learn(cfg Config, bin time.Time, x float64) {
 		l.Last = bin
 	}
 }
-
-// Age returns the history learnt: the bins learnt times the bin width.
-func (l *Level) Age(cfg Config) time.Duration {
-	return time.Duration(l.N) * cfg.bin()
-}

@@ -60,8 +60,3 @@ func (r *Ratio) Learn(cfg Config, bin time.Time, events, trials float64) {
 		r.Last = bin
 	}
 }
-
-// Age returns the history learnt: the bins learnt times the bin width.
-func (r *Ratio) Age(cfg Config) time.Duration {
-	return time.Duration(r.N) * cfg.bin()
-}
