@@ -394,12 +394,11 @@ func TestSpoolCloseWaitsUntilCtx(t *testing.T) {
 	}
 	// The records in flight stay queued for the next run.
 	m2 := &memSink{}
-	s2 := newTestSpool(t, SpoolConfig{Path: path}, dest("file:///x", m2))
+	newTestSpool(t, SpoolConfig{Path: path}, dest("file:///x", m2))
 	waitFor(t, "delivery", func() bool { return len(m2.received()) == 2 })
 	if got := m2.received(); !slices.Equal(got, []string{"c1", "c2"}) {
 		t.Errorf("received %v", got)
 	}
-	_ = s2
 }
 
 // TestSpoolKilled queues alerts in a child process that kills itself with
