@@ -31,8 +31,18 @@ type analysis struct {
 // openAnalysis makes the analysis, loading the stored state when state is
 // set: inventory, baselines and open alerts.
 func openAnalysis(state string, idx *spec.Index, icfg inventory.Config, dcfg detect.Config, acfg alert.Config) (*analysis, error) {
-	inv, st, err := openInventory(state, idx, icfg)
+	var st *storage.Store
+	if state != "" {
+		var err error
+		if st, err = storage.Open(state); err != nil {
+			return nil, err
+		}
+	}
+	inv, err := loadInventory(st, idx, icfg)
 	if err != nil {
+		if st != nil {
+			st.Close()
+		}
 		return nil, err
 	}
 	a := &analysis{inv: inv, idx: idx, st: st, alerts: alert.New(acfg)}

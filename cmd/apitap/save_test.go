@@ -14,7 +14,11 @@ import (
 // are missing from the state until they change again.
 func TestSaveAfterFailedWrite(t *testing.T) {
 	dir := t.TempDir()
-	inv, st, err := openInventory(dir, nil, inventory.Config{})
+	st, err := storage.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := loadInventory(st, nil, inventory.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,11 +41,15 @@ func TestSaveAfterFailedWrite(t *testing.T) {
 	}
 	sv.st.Close()
 
-	again, st, err := openInventory(dir, nil, inventory.Config{})
+	st, err = openExistingState(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	again, err := loadInventory(st, nil, inventory.Config{})
 	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := len(again.Endpoints()); got != want {
 		t.Errorf("%d endpoints stored after a failed then a good save, want %d", got, want)
 	}

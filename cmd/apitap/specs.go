@@ -60,26 +60,6 @@ func matcherOf(idx *spec.Index) inventory.Matcher {
 	return idx
 }
 
-// openInventory makes the inventory with cfg's limits and idx's templates,
-// loading the stored one when state is set. The returned store is nil
-// without state.
-func openInventory(state string, idx *spec.Index, cfg inventory.Config) (*inventory.Inventory, *storage.Store, error) {
-	if state == "" {
-		inv, err := loadInventory(nil, idx, cfg)
-		return inv, nil, err
-	}
-	st, err := storage.Open(state)
-	if err != nil {
-		return nil, nil, err
-	}
-	inv, err := loadInventory(st, idx, cfg)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return inv, st, nil
-}
-
 // loadInventory makes the inventory with cfg's limits and idx's templates
 // and loads the one stored in st; st nil: an empty inventory.
 func loadInventory(st *storage.Store, idx *spec.Index, cfg inventory.Config) (*inventory.Inventory, error) {
