@@ -199,7 +199,7 @@ func (d *Detector) rules(ep *endpoint, t *http1.Transaction, o inventory.Observa
 		if c := d.client(clientKey{client, serviceScope(d.seed, s.Service)}); c != nil {
 			c.n++
 			c.fails++
-			path, _, _ := strings.Cut(t.Request.Target, "?")
+			path, _ := inventory.SplitTarget(t.Request.Target)
 			c.addID(maphash.String(d.seed, path))
 			if _, _, misses := c.window(); misses >= d.cfg.ScanMisses {
 				if k := c.distinct(); 10*k >= 7*d.cfg.ScanMisses {
