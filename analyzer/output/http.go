@@ -310,10 +310,7 @@ func (w *Webhook) Send(ctx context.Context, records [][]byte) error {
 }
 
 func (w *Webhook) post(ctx context.Context, body []byte) error {
-	h := make(http.Header, len(w.header)+2)
-	for k, v := range w.header {
-		h[k] = v
-	}
+	h := w.header.Clone()
 	sum := sha256.Sum256(body)
 	h.Set("Idempotency-Key", hex.EncodeToString(sum[:]))
 	if len(w.secret) > 0 {
