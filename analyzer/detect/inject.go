@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"net/url"
 	"regexp"
 	"strings"
@@ -73,7 +74,8 @@ func (in *inspector) inspect(r *http1.Request) (subtype, input string) {
 		if !ok || auth.IsCredentialHeader(name) {
 			continue
 		}
-		if isJNDI(string(value)) {
+		// Most values hold no "${": they are not made strings to be checked.
+		if bytes.Contains(value, []byte("${")) && isJNDI(string(value)) {
 			return JNDI, cut(string(value))
 		}
 	}
