@@ -48,7 +48,6 @@ type Live struct {
 	srcs    []*capture.Live
 	counts  []atomic.Pointer[readerCounts] // per source, published by its reader
 	backlog []atomic.Uint64                // per source: bytes in its ring at the last tick (see ringBacklog)
-	ring    uint64                         // bytes of each ring
 	workers []*worker
 	http    *http1.Stats
 	stop    atomic.Bool
@@ -93,14 +92,6 @@ func StartLive(cfg LiveConfig, emit func(*http1.Transaction)) (*Live, error) {
 		cfg.Workers = runtime.NumCPU()
 	}
 	l := &Live{cfg: cfg, http: new(http1.Stats), named: map[uint64]bool{}}
-	bs, nb := cfg.Capture.BlockSize, cfg.Capture.NumBlocks
-	if bs <= 0 {
-		bs = 1 << 20 // capture.OpenLive's defaults
-	}
-	if nb <= 0 {
-		nb = 64
-	}
-	l.ring = uint64(bs) * uint64(nb)
 	l.free.New = func() any {
 		return &frameBatch{data: make([]byte, 0, liveBatchBytes+65536), pkts: make([]capture.Packet, 0, liveBatchFrames)}
 	}

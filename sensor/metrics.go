@@ -109,13 +109,15 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		counter("kernel_drops", v[1], iface)
 		counter("kernel_freezes", v[2], iface)
 	}
-	backlog := map[string]uint64{}
+	backlog, usage := map[string]uint64{}, map[string]float64{}
 	for i, s := range l.srcs {
-		backlog[s.Name()] = max(backlog[s.Name()], l.backlog[i].Load())
+		n := l.backlog[i].Load()
+		backlog[s.Name()] = max(backlog[s.Name()], n)
+		usage[s.Name()] = max(usage[s.Name()], float64(n)/float64(s.RingBytes()))
 	}
 	for iface, n := range backlog {
 		ch <- prometheus.MustNewConstMetric(liveDescs["ring_backlog"], prometheus.GaugeValue, float64(n), iface)
-		ch <- prometheus.MustNewConstMetric(liveDescs["ring_usage"], prometheus.GaugeValue, float64(n)/float64(l.ring), iface)
+		ch <- prometheus.MustNewConstMetric(liveDescs["ring_usage"], prometheus.GaugeValue, usage[iface], iface)
 	}
 	sum := l.pipelineStats()
 	for r, n := range sum.Undecodable {

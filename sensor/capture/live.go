@@ -71,6 +71,7 @@ type Live struct {
 	tp     *afpacket.TPacket
 	name   string
 	link   layers.LinkType
+	ring   uint64 // bytes of the ring
 	tagged []byte // the last frame whose VLAN tag was put back (see retag)
 
 	// mu orders Stats and SetFilter, called from other goroutines (a
@@ -137,7 +138,7 @@ func OpenLive(cfg LiveConfig) (*Live, error) {
 	if err != nil {
 		return nil, liveError(cfg.Interface, err)
 	}
-	l := &Live{tp: tp, name: cfg.Interface, link: link}
+	l := &Live{tp: tp, name: cfg.Interface, link: link, ring: uint64(cfg.BlockSize) * uint64(cfg.NumBlocks)}
 	if cfg.Filter != "" {
 		raw, err := CompileFilter(cfg.Filter)
 		if err == nil {
@@ -167,6 +168,9 @@ func liveError(iface string, err error) error {
 	}
 	return fmt.Errorf("capture on %s: %w", iface, err)
 }
+
+// RingBytes is the size of the capture ring.
+func (l *Live) RingBytes() uint64 { return l.ring }
 
 // Next returns the next frame, or ErrTimeout on a quiet link. Data is
 // valid until the next call.
