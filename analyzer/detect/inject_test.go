@@ -46,9 +46,9 @@ func TestObjectID(t *testing.T) {
 		{"/users/{id}", "/users", ""},
 		{"/users/me", "/users/me", ""},
 	} {
-		got, _ := objectID(c.route, c.target)
-		if got != c.want {
-			t.Errorf("objectID(%q, %q) = %q, want %q", c.route, c.target, got, c.want)
+		b, _ := objectID(nil, c.route, c.target)
+		if got := string(b); got != c.want {
+			t.Errorf("objectID(%q, %q) = %q, want %q", c.route, c.target, b, c.want)
 		}
 	}
 }

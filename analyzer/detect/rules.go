@@ -116,10 +116,11 @@ func (d *Detector) rules(ep *endpoint, t *http1.Transaction, o inventory.Observa
 	// such as user names, to be values), the last segment under its
 	// parent path.
 	scope, route, thr := o.Endpoint.ID, s.Route, 0
-	var id string
+	var idBuf [256]byte // the id, hashed where it is built: no string is made
+	id := idBuf[:0]
 	found := false
 	if strings.IndexByte(s.Route, '{') >= 0 {
-		id, found = objectID(s.Route, t.Request.Target)
+		id, found = objectID(id, s.Route, t.Request.Target)
 		thr = d.enumThreshold(ep)
 	} else if parent, last := splitLast(t.Request.Target); last != "" {
 		var h maphash.Hash
@@ -130,7 +131,7 @@ func (d *Detector) rules(ep *endpoint, t *http1.Transaction, o inventory.Observa
 		h.WriteByte(0)
 		h.WriteString(parent)
 		scope = h.Sum64() | 1<<62
-		route, id, found, thr = "", last, true, d.cfg.EnumerationIDs
+		route, id, found, thr = "", append(id, last...), true, d.cfg.EnumerationIDs
 	}
 	if found {
 		if c := d.client(clientKey{client, scope}); c != nil {
@@ -138,7 +139,7 @@ func (d *Detector) rules(ep *endpoint, t *http1.Transaction, o inventory.Observa
 			if ok {
 				c.ok++
 			}
-			c.addID(maphash.String(d.seed, id))
+			c.addID(maphash.Bytes(d.seed, id))
 			if scope == o.Endpoint.ID {
 				ep.maxIDs = max(ep.maxIDs, len(c.ids))
 			}
@@ -242,19 +243,18 @@ func serviceScope(seed maphash.Seed, name string) uint64 {
 	return maphash.String(seed, name) | 1<<63
 }
 
-// objectID returns the values of a route's parameters in a request
+// objectID appends to id the values of a route's parameters in a request
 // target, joined: the object the request addresses. Templates may carry a
 // base path the target has too, so the two are aligned at their ends.
-func objectID(route, target string) (string, bool) {
+func objectID(id []byte, route, target string) ([]byte, bool) {
 	path, _ := inventory.SplitTarget(target)
 	route, path = strings.Trim(route, "/"), strings.Trim(path, "/")
-	var buf [256]byte
-	id := buf[:0]
+	start := len(id)
 	for route != "" {
 		ri, pi := strings.LastIndexByte(route, '/'), strings.LastIndexByte(path, '/')
 		r, p := route[ri+1:], path[pi+1:]
 		if path == "" && p == "" {
-			return "", false // the route is longer than the path
+			return id[:start], false // the route is longer than the path
 		}
 		if strings.HasPrefix(r, "{") {
 			id = append(append(id, p...), '/')
@@ -264,11 +264,11 @@ func objectID(route, target string) (string, bool) {
 		}
 		route = route[:ri]
 		if pi < 0 {
-			return "", false
+			return id[:start], false
 		}
 		path = path[:pi]
 	}
-	return string(id), len(id) > 0
+	return id, len(id) > start
 }
 
 // splitLast splits a request target's path at its last segment:
