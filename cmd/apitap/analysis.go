@@ -113,8 +113,14 @@ func (a *analysis) close() error {
 }
 
 // markLearning fills the rows' Baseline from the detector: learning or
-// ready as of now (packet time).
-func markLearning(rows []report.Row, det *detect.Detector, now time.Time) {
+// ready as of the inventory's latest transaction (packet time).
+func markLearning(rows []report.Row, det *detect.Detector, inv *inventory.Inventory) {
+	var now time.Time
+	for _, e := range inv.Endpoints() {
+		if e.LastSeen.After(now) {
+			now = e.LastSeen
+		}
+	}
 	for i := range rows {
 		r := &rows[i]
 		until, ok := det.Learning(r.Service, r.Method, r.Template)
@@ -126,17 +132,6 @@ func markLearning(rows []report.Row, det *detect.Detector, now time.Time) {
 			r.Baseline = "ready"
 		}
 	}
-}
-
-// latest is the packet time of the inventory's latest transaction.
-func latest(inv *inventory.Inventory) time.Time {
-	var t time.Time
-	for _, e := range inv.Endpoints() {
-		if e.LastSeen.After(t) {
-			t = e.LastSeen
-		}
-	}
-	return t
 }
 
 // refused says how many findings the alert manager's rate limit or cap

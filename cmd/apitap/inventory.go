@@ -82,7 +82,7 @@ func cmdInventory(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apitap inventory: load baselines: %v\n", err)
 		return 1
 	}
-	markLearning(rows, det, latest(inv))
+	markLearning(rows, det, inv)
 	if *format == "openapi" {
 		return writeOpenAPI(rows, *service, *outDir, stdout, stderr)
 	}

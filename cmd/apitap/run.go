@@ -284,7 +284,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	mux.HandleFunc("/api/v1/endpoints", func(w http.ResponseWriter, _ *http.Request) {
 		an.mu.Lock()
 		rows := report.Build(an.inv, an.idx, report.Filter{})
-		markLearning(rows, an.det, latest(an.inv))
+		markLearning(rows, an.det, an.inv)
 		an.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		report.JSON(w, rows)
