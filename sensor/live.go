@@ -391,9 +391,10 @@ type readerCounts struct {
 	Tunnels map[uint64]*[2]uint64 // frames, bytes
 }
 
-// maxTunnels bounds the tunnels counted apart per socket; the rest count
-// under one key (a metric label must stay bounded).
-const maxTunnels = 64
+// maxTunnels bounds the tunnels counted apart per socket (add) and summed
+// over the workers (sumSources); the rest count under one key (a metric
+// label must stay bounded).
+const maxTunnels = flow.MaxSources
 
 // otherTunnel is the key of the tunnels past the bound, the same as the
 // flow tables' (flow.OtherSource), so both share the label "other".
@@ -404,17 +405,7 @@ const otherTunnel = flow.OtherSource
 func (c *readerCounts) add(tunnel uint64, n int) {
 	c.Frames++
 	c.Bytes += uint64(n)
-	v := c.Tunnels[tunnel]
-	if v == nil {
-		if len(c.Tunnels) >= maxTunnels {
-			tunnel = otherTunnel
-			v = c.Tunnels[tunnel]
-		}
-		if v == nil {
-			v = new([2]uint64)
-			c.Tunnels[tunnel] = v
-		}
-	}
+	v := flow.BoundedEntry(c.Tunnels, tunnel)
 	v[0]++
 	v[1] += uint64(n)
 }

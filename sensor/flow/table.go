@@ -293,19 +293,19 @@ func (t *Table) Stats() Stats {
 	return st
 }
 
-// source returns the counters of the packed tunnel k. It is called once per
-// connection, so that each packet costs a pointer increment, not a map
-// lookup.
-func (t *Table) source(k uint64) *SourceStats {
-	v := t.sources[k]
+// BoundedEntry returns m's entry for the packed tunnel k, adding it; past
+// MaxSources entries a new key gets OtherSource's entry instead (a metric
+// label must stay bounded). A key already there costs one map lookup.
+func BoundedEntry[V any](m map[uint64]*V, k uint64) *V {
+	v := m[k]
 	if v == nil {
-		if len(t.sources) >= MaxSources {
+		if len(m) >= MaxSources {
 			k = OtherSource
-			v = t.sources[k]
+			v = m[k]
 		}
 		if v == nil {
-			v = new(SourceStats)
-			t.sources[k] = v
+			v = new(V)
+			m[k] = v
 		}
 	}
 	return v
@@ -330,7 +330,7 @@ func (f *factory) New(_, _ gopacket.Flow, tcp *layers.TCP, _ reassembly.Assemble
 	t.stats.Flows++
 	src, dst := AddrFromPacket(t.cur)
 	k := Key{A: src, B: dst, Tunnel: t.cur.Tunnel}
-	st := t.source(t.cur.Tunnel.Pack())
+	st := BoundedEntry(t.sources, t.cur.Tunnel.Pack()) // once per connection: each packet then costs a pointer increment
 	st.Connections++
 	return &stream{t: t, h: t.newHandler(k), src: st, id: t.stats.Flows}
 }
