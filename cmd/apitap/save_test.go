@@ -1,6 +1,7 @@
 package main
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/apitap/apitap/analyzer/inventory"
@@ -28,7 +29,7 @@ func TestSaveAfterFailedWrite(t *testing.T) {
 		t.Fatal("no endpoints in the demo capture")
 	}
 
-	sv := &saver{st: st, parts: []func(*storage.Batch) error{func(b *storage.Batch) error { return inv.Save(b) }}}
+	sv := &saver{st: st, lock: new(sync.Mutex), parts: []func(*storage.Batch) error{func(b *storage.Batch) error { return inv.Save(b) }}}
 	st.Close()
 	if err := sv.save(); err == nil {
 		t.Fatal("save to a closed store succeeded")

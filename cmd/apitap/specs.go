@@ -93,24 +93,20 @@ func openExistingState(dir string) (*storage.Store, error) {
 // part of it.
 type saver struct {
 	st      *storage.Store
-	lock    sync.Locker // held while the parts encode, not while the batch is written; nil: none
+	lock    sync.Locker // held while the parts encode, not while the batch is written
 	parts   []func(*storage.Batch) error
 	pending storage.Batch
 }
 
 func (s *saver) save() error {
-	if s.lock != nil {
-		s.lock.Lock()
-	}
+	s.lock.Lock()
 	var err error
 	for _, p := range s.parts {
 		if err = p(&s.pending); err != nil {
 			break
 		}
 	}
-	if s.lock != nil {
-		s.lock.Unlock()
-	}
+	s.lock.Unlock()
 	if err != nil {
 		return err
 	}
